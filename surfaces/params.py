@@ -1,0 +1,110 @@
+"""Parameters described as data, so that the app builds widgets by looping over them.
+
+The same record describes a surface parameter (a Rosenbrock's ``b``) and an optimizer
+hyperparameter (Adam's ``lr``): its slider range, its scale, its label and symbol, and the
+domain of values that are valid at all (which may be wider than the slider's range).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["Param", "validate"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable parameter.
+
+    ``low``/``high`` bound the slider; ``domain`` bounds what is valid (``None`` = unbounded),
+    with ``open_low``/``open_high`` marking strict inequalities (``0 <= beta < 1``).
+    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"choice"`` (then ``choices`` lists them)
+    or ``"text"`` (a string of at most ``high`` characters).
+    """
+
+    name: str
+    default: float | int | bool | str
+    low: float = 0.0
+    high: float = 1.0
+    log: bool = False
+    label: str = ""
+    symbol: str = ""
+    help: str = ""
+    kind: str = "float"
+    choices: Sequence[str] = ()
+    domain: tuple[float | None, float | None] = (None, None)
+    open_low: bool = False
+    open_high: bool = False
+    step: float | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def describe_domain(self) -> str:
+        """The valid range as a person would write it, for error messages."""
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "bool":
+            return "True or False"
+        lo, hi = self.domain
+        parts = []
+        if lo is not None:
+            parts.append(f"{'>' if self.open_low else '>='} {lo:g}")
+        if hi is not None:
+            parts.append(f"{'<' if self.open_high else '<='} {hi:g}")
+        return " and ".join(parts) if parts else "any finite number"
+
+    def check(self, value, owner: str):
+        """Return ``value`` normalised (float, int, bool, str or float array), or raise ValueError."""
+        where = f"{owner}: parameter {self.name!r}"
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"{where} must be {self.describe_domain()}, got {value!r}")
+            return value
+        if self.kind == "text":
+            if not isinstance(value, str) or len(value) > self.high:
+                raise ValueError(f"{where} must be text of at most {self.high:g} characters")
+            return value
+        if self.kind == "bool":
+            if isinstance(value, bool | np.bool_):
+                return bool(value)
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            raise ValueError(f"{where} must be True or False, got {value!r}")
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where} must be a number, got {value!r}") from None
+        if arr.ndim > 1:
+            raise ValueError(f"{where} must be a number or a 1-D array (one value per trajectory)")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{where} must be finite, got {value!r}")
+        lo, hi = self.domain
+        bad = np.zeros(arr.shape, dtype=bool)
+        if lo is not None:
+            bad |= (arr <= lo) if self.open_low else (arr < lo)
+        if hi is not None:
+            bad |= (arr >= hi) if self.open_high else (arr > hi)
+        if self.kind == "int":
+            bad |= arr != np.round(arr)
+        if np.any(bad):
+            shown = value if arr.ndim == 0 else arr[bad][0]
+            kind = "an integer " if self.kind == "int" else ""
+            raise ValueError(f"{where} must be {kind}{self.describe_domain()}, got {shown!r}")
+        if arr.ndim == 0:
+            return int(arr) if self.kind == "int" else float(arr)
+        return arr
+
+
+def validate(params: Sequence[Param], values: Mapping[str, object], owner: str) -> dict[str, object]:
+    """Fill defaults, reject unknown names, and check every value against its domain."""
+    known = {p.name: p for p in params}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        allowed = ", ".join(known) or "none"
+        raise ValueError(f"{owner}: unknown parameter {unknown[0]!r}; allowed: {allowed}")
+    out = {}
+    for p in params:
+        out[p.name] = p.check(values.get(p.name, p.default), owner)
+    return out
