@@ -1,0 +1,430 @@
+"""Browser tests: a real ``streamlit run app.py`` driven by the system Chromium through Playwright.
+
+Run them (from any directory; the repo root is computed from this file)::
+
+    .venv/bin/python -m pytest tests/browser -q          # only the browser tests
+    .venv/bin/python -m pytest -m "not browser" -q       # everything else
+
+What happens:
+
+* ``streamlit_server`` (session) starts ``python -m streamlit run app.py`` on a free localhost port with the file
+  watcher off, waits for ``/_stcore/health`` to answer ``ok`` and yields the base URL. The server's output goes to
+  ``artifacts/logs/streamlit-server.log`` and is quoted in the failure if the server never becomes healthy. At the end
+  the whole process group is terminated (then killed), so no ``streamlit run`` survives the session.
+* ``browser`` (session) is Debian's ``/usr/bin/chromium`` launched headless by Playwright (``playwright install``
+  cannot download browsers here). A missing Chromium is a FAILURE, not a skip: ``apt-get install -y chromium``
+  (``.ci/run`` does it).
+* ``page`` (function) is a fresh context (1400x900). Console errors and uncaught page errors are collected in
+  ``page.browser_errors``; teardown fails the test if any remain (see ``IGNORED_CONSOLE_ERRORS`` for the only
+  exceptions). A test that provokes an error on purpose checks the list and then clears it. When a test fails, a
+  screenshot ``FAILED-<test name>.png`` is saved.
+
+Helpers for writing tests (all take the Playwright ``page``; import them with ``from conftest import open_app, ...``)::
+
+    open_app(page, base_url, query="", *, expect_chart=True)  # navigate and wait until the script has finished
+    wait_for_rerun(page, since=None, timeout_ms=30_000)         # wait until Streamlit is idle again after an action
+    expect_rerun(page)                                          # context manager: the action inside must cause a rerun
+    script_runs(page) -> int                                    # finished script runs seen by this page so far
+    select_option(page, label, option)                          # sidebar/main selectbox by label, option by text
+    chart_index(page, trace_type) -> int                        # document index of the first chart with that trace
+    plotly_summary(page, index) -> dict                         # trace types, z shape/checksum, axis ranges of chart i
+    latex_source(page) -> list[str]                             # TeX source of every st.latex on the page
+    screenshot(page, name) -> Path                              # full-page PNG under artifacts/screenshots/
+
+Screenshots go to ``artifacts/screenshots/`` at the repo root (git-ignored). Every test here carries the ``browser``
+marker (declared in pyproject.toml): modules set ``pytestmark = pytest.mark.browser`` and
+``pytest_collection_modifyitems`` below adds it to any test in this folder that forgot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+SERVER_LOG = ARTIFACTS / "logs" / "streamlit-server.log"
+
+SERVER_START_TIMEOUT_S = 60.0
+DEFAULT_TIMEOUT_MS = 30_000
+EXCEPTION = '[data-testid="stException"]'  # Streamlit's box for an uncaught exception in the script
+VIEWPORT = {"width": 1400, "height": 900}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Console errors that are demonstrably not ours, as (message pattern, source URL pattern); both must match. Keep this
+# list short and say why for each entry. Page errors (uncaught exceptions) are never ignored.
+IGNORED_CONSOLE_ERRORS = [
+    # The browser requests /favicon.ico by itself; a failed load of it says nothing about the app.
+    (re.compile(r"^Failed to load resource"), re.compile(r"/favicon\.(ico|png)(\?|$)")),
+]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test under tests/browser is a ``browser`` test, even if a module forgets its ``pytestmark``."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# Counts finished script runs from the stApp root's ``data-test-script-state`` attribute (Streamlit sets it to
+# "running" / "notRunning" / "rerunRequested" ...). A MutationObserver sees every committed value, so a rerun that
+# starts and finishes between two polls from Python is still counted.
+_RUN_COUNTER_JS = """
+(() => {
+  if (window.__stRunCounter) return;
+  const counter = window.__stRunCounter = {finished: 0, sawRunning: false, last: null};
+  const note = (state) => {
+    if (state === counter.last) return;
+    counter.last = state;
+    if (state === "running" || state === "rerunRequested") counter.sawRunning = true;
+    else if (state === "notRunning" && counter.sawRunning) { counter.sawRunning = false; counter.finished += 1; }
+  };
+  const start = () => {
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target;
+        if (el.nodeType === 1 && el.getAttribute("data-testid") === "stApp") {
+          note(el.getAttribute("data-test-script-state"));
+        }
+        if (r.type === "childList") {
+          const app = document.querySelector('[data-testid="stApp"]');
+          if (app) note(app.getAttribute("data-test-script-state"));
+        }
+      }
+    }).observe(document.documentElement, {
+      subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state"],
+    });
+  };
+  if (document.documentElement) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
+"""
+
+_IDLE_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app) return false;
+  if (app.getAttribute("data-test-connection-state") !== "CONNECTED") return false;
+  if (app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')) return false;
+  return true;
+}
+"""
+
+_CHARTS_DRAWN_JS = """
+() => {
+  if (document.querySelector('[data-testid="stException"]')) return true;
+  const plots = document.querySelectorAll(".js-plotly-plot");
+  return plots.length > 0 && [...plots].every((p) => p.querySelector(".main-svg"));
+}
+"""
+
+
+# --------------------------------------------------------------------------------------------------- the server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _health(base_url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+            return response.read().decode("utf-8", "replace").strip()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (the server leads its own session), SIGKILL it if still there after 10 s.
+
+    A final SIGKILL to the group takes any child the server may have started (none today) with it.
+    """
+    _signal_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        _signal_group(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    _signal_group(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def streamlit_server() -> Iterator[str]:
+    """A real ``streamlit run app.py`` on a free port; yields its base URL, e.g. ``http://127.0.0.1:40123``."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        # Other people edit the sources while tests run: no "source file changed" prompts or reruns mid-test.
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+    ]
+    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with SERVER_LOG.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while _health(base_url) != "ok":
+            if process.poll() is not None or time.monotonic() > deadline:
+                reason = (
+                    f"exited with code {process.returncode}"
+                    if process.poll() is not None
+                    else f"not healthy after {SERVER_START_TIMEOUT_S:.0f} s"
+                )
+                pytest.fail(
+                    f"streamlit server {reason}: {' '.join(command)}\n"
+                    f"--- server output ({SERVER_LOG}) ---\n{SERVER_LOG.read_text(errors='replace')}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        _stop_process_group(process)
+
+
+# --------------------------------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium. Fails (never skips) when Chromium is missing."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail(
+            "Chromium not found on PATH. The browser tests use the system browser because `playwright install` "
+            "cannot download one here: run `apt-get install -y chromium` (as .ci/run does).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
+def _ignored(text: str, url: str) -> bool:
+    return any(message.search(text) and source.search(url) for message, source in IGNORED_CONSOLE_ERRORS)
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page (own context, 1400x900). ``page.browser_errors`` collects console errors and page errors."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    context.add_init_script(_RUN_COUNTER_JS)
+    new_page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type != "error":
+            return
+        location = message.location or {}
+        url = location.get("url") or ""
+        if not _ignored(message.text, url):
+            errors.append(f"console.error: {message.text} (at {url or '?'}:{location.get('lineNumber', '?')})")
+
+    def on_page_error(error) -> None:
+        errors.append(f"pageerror: {error}")
+
+    new_page.on("console", on_console)
+    new_page.on("pageerror", on_page_error)
+    new_page.browser_errors = errors
+    try:
+        yield new_page
+        report = getattr(request.node, "_report_call", None)
+        if report is not None and report.failed:
+            with contextlib.suppress(Exception):
+                screenshot(new_page, f"FAILED-{request.node.name}")
+        assert not errors, "the browser reported errors:\n" + "\n".join(errors)
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+
+
+def script_runs(page) -> int:
+    """How many script runs this page has seen finish (page loads count too)."""
+    return page.evaluate("() => (window.__stRunCounter ? window.__stRunCounter.finished : 0)")
+
+
+def _wait_idle(page, timeout_ms: float, *, expect_chart: bool) -> None:
+    page.wait_for_function(_IDLE_JS, timeout=timeout_ms)
+    if expect_chart:  # an exception box instead of the charts ends the wait too, and is reported below
+        page.wait_for_function(_CHARTS_DRAWN_JS, timeout=timeout_ms)
+    exceptions = page.locator(EXCEPTION)
+    if exceptions.count():
+        pytest.fail("the app raised an exception:\n" + exceptions.first.inner_text(), pytrace=False)
+
+
+def wait_for_rerun(
+    page, since: int | None = None, timeout_ms: float = DEFAULT_TIMEOUT_MS, *, expect_chart: bool = True
+) -> None:
+    """Wait until Streamlit has finished rerunning the script and is idle again.
+
+    With ``since`` (a value of ``script_runs(page)`` read before the action), first wait until a run has finished
+    after it, which is race-free. Without it, give a rerun up to 2 s to start, then wait for idle. An uncaught app
+    exception box fails the wait either way. ``expect_chart`` also waits until every Plotly chart has its SVG.
+    """
+    if since is not None:
+        page.wait_for_function(
+            "(since) => window.__stRunCounter && window.__stRunCounter.finished > since", arg=since, timeout=timeout_ms
+        )
+    else:
+        with contextlib.suppress(Exception):
+            page.wait_for_function(
+                "() => { const a = document.querySelector('[data-testid=\"stApp\"]');"
+                " return a && a.getAttribute('data-test-script-state') !== 'notRunning'; }",
+                timeout=2_000,
+            )
+    _wait_idle(page, timeout_ms, expect_chart=expect_chart)
+
+
+@contextlib.contextmanager
+def expect_rerun(page, timeout_ms: float = DEFAULT_TIMEOUT_MS, *, expect_chart: bool = True) -> Iterator[None]:
+    """``with expect_rerun(page): <interact>`` -- the interaction must make the script run again to completion."""
+    since = script_runs(page)
+    yield
+    wait_for_rerun(page, since=since, timeout_ms=timeout_ms, expect_chart=expect_chart)
+
+
+def open_app(
+    page, base_url: str, query: str = "", *, expect_chart: bool = True, timeout_ms: float = DEFAULT_TIMEOUT_MS
+) -> None:
+    """Load the app (``query`` like ``"surface=rosenbrock"``, with or without ``?``) and wait for the first run."""
+    query = query.lstrip("?")
+    page.goto(f"{base_url}/" + (f"?{query}" if query else ""), wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_function("() => window.__stRunCounter && window.__stRunCounter.finished > 0", timeout=timeout_ms)
+    _wait_idle(page, timeout_ms, expect_chart=expect_chart)
+
+
+def select_option(page, label: str, option: str, *, timeout_ms: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Pick ``option`` (visible text) in the selectbox labelled ``label`` and wait for the rerun it causes."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    )
+    listbox = page.locator('[role="listbox"]')
+    with expect_rerun(page, timeout_ms):
+        # Streamlit's selectbox is a combobox (react-aria in 1.67, baseweb before): clicking it opens the list; the
+        # arrow button ("Open") is the fallback for versions where a click only focuses the text field.
+        box.locator('[role="combobox"]').first.click()
+        with contextlib.suppress(Exception):
+            listbox.first.wait_for(state="visible", timeout=2_000)
+        if not listbox.first.is_visible():
+            box.locator('button[aria-haspopup="listbox"], svg').first.click()
+        exact = re.compile(rf"^\s*{re.escape(option)}\s*$")
+        page.locator('[role="option"]').filter(has_text=exact).first.click(timeout=timeout_ms)
+
+
+def chart_index(page, trace_type: str) -> int:
+    """Index (document order of ``.js-plotly-plot``) of the first chart drawing a ``trace_type`` trace; -1 if none."""
+    return page.evaluate(
+        """(type) => [...document.querySelectorAll(".js-plotly-plot")].findIndex(
+             (gd) => (gd._fullData || []).some((t) => t.type === type))""",
+        trace_type,
+    )
+
+
+def plotly_summary(page, index: int = 0) -> dict:
+    """What chart ``index`` (document order) draws, read from the Plotly graph div itself."""
+    return page.evaluate(
+        """(index) => {
+          const gd = document.querySelectorAll(".js-plotly-plot")[index];
+          if (!gd) return null;
+          // Plotly 6 ships arrays base64-encoded ({dtype, bdata, shape}) in gd.data; _fullData holds them decoded.
+          const full = (gd._fullData && gd._fullData[0]) || {};
+          const z = full.z;
+          const flat = z ? [...z].flatMap((row) => (row && typeof row === "object" ? [...row] : [row])) : [];
+          let checksum = 0, finite = 0;
+          flat.forEach((v, i) => { if (Number.isFinite(v)) { finite += 1; checksum += v * ((i % 97) + 1); } });
+          const layout = gd._fullLayout || gd.layout || {};
+          return {
+            traces: (gd._fullData || []).map((t) => t.type),
+            z_rows: z ? z.length : 0,
+            z_size: flat.length,
+            z_finite: finite,
+            z_checksum: checksum,
+            xrange: layout.xaxis ? [...layout.xaxis.range] : null,
+            yrange: layout.yaxis ? [...layout.yaxis.range] : null,
+          };
+        }""",
+        index,
+    )
+
+
+def latex_source(page) -> list[str]:
+    """The TeX source of every rendered ``st.latex`` / math block (KaTeX keeps it in an annotation)."""
+    return page.locator('annotation[encoding="application/x-tex"]').all_text_contents()
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a PNG as ``artifacts/screenshots/<name>.png`` and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "screenshot"
+    path = SCREENSHOTS / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
