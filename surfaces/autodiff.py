@@ -47,6 +47,10 @@ class Jet:
 
     def _apply(self, phi: np.ndarray, dphi: np.ndarray, d2phi: np.ndarray | None) -> Jet:
         """Chain rule for a scalar function phi of this jet, given phi, phi' and phi''."""
+        undefined = np.isnan(phi)  # e.g. log(-1): no value, so no derivatives either (1/u alone would be finite)
+        if undefined.any():
+            dphi = np.where(undefined, np.nan, dphi)
+            d2phi = None if d2phi is None else np.where(undefined, np.nan, d2phi)
         grad = dphi[..., None] * self.grad
         hess = None
         if self.hess is not None:

@@ -159,4 +159,7 @@ def get_surface(name: str, **params) -> Surface:
     if spec is None:
         raise ValueError(f"unknown surface {name!r}; available: {', '.join(SURFACES)}")
     values = validate(spec.params, params, owner=name)
+    for p in spec.params:  # validate() allows 1-D arrays (per-trajectory hyperparameters); a surface needs one value
+        if isinstance(values[p.name], np.ndarray):
+            raise ValueError(f"{name}: parameter {p.name!r} must be one number ({p.describe_domain()}), not an array")
     return spec.factory(**values)

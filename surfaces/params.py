@@ -72,14 +72,16 @@ class Param:
             if isinstance(value, int | float) and value in (0, 1):
                 return bool(value)
             raise ValueError(f"{where} must be True or False, got {value!r}")
+        if isinstance(value, str | bytes):  # np.asarray("10", dtype=float) would accept it
+            raise ValueError(f"{where} must be a number ({self.describe_domain()}), got {value!r}")
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"{where} must be a number, got {value!r}") from None
+            raise ValueError(f"{where} must be a number ({self.describe_domain()}), got {value!r}") from None
         if arr.ndim > 1:
-            raise ValueError(f"{where} must be a number or a 1-D array (one value per trajectory)")
+            raise ValueError(f"{where} must be a number ({self.describe_domain()}) or a 1-D array of them")
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{where} must be finite, got {value!r}")
+            raise ValueError(f"{where} must be finite ({self.describe_domain()}), got {value!r}")
         lo, hi = self.domain
         bad = np.zeros(arr.shape, dtype=bool)
         if lo is not None:
