@@ -53,7 +53,7 @@ def _moments(g, state, b1, b2):
     hyper.weight_decay(),
     hyper.flag("amsgrad", False, "AMSGrad", "Divide by the running maximum of the second moment (Reddi et al. 2018)."),
     hyper.flag("bias_correction", True, "bias correction",
-               "Divide the moments by 1 - β^t. Off shows the slow start that the correction fixes."),
+               "Divide the moments by 1 - β^t. Off shows the oversized first steps that the correction fixes."),
 )
 def adam(lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correction, *, decoupled=False, name="adam") -> Optimizer:
     r"""Adam (Kingma & Ba 2015, Algorithm 1), ``torch.optim.Adam``.
@@ -67,8 +67,9 @@ def adam(lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correction, *, decou
         x_t &= x_{t-1} - \eta\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)
 
     With AMSGrad, :math:`\hat v_t` uses :math:`\max_{s \le t} v_s`. ``bias_correction=False``
-    (not in torch) drops the division by :math:`1 - \beta^t`: the first steps are then about
-    :math:`(1-\beta_1)/\sqrt{1-\beta_2}` times too short, here 3 times for the defaults.
+    (not in torch) drops the division by :math:`1 - \beta^t`: the first step is then
+    :math:`(1-\beta_1)/\sqrt{1-\beta_2}` times as long, about 3 times too long for the defaults
+    (the second moment's bias towards zero outweighs the first's).
     Like torch, the denominator is :math:`\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon`. Default ``lr`` 0.1.
     """
     b1, b2, eps_, wd = column(beta1), column(beta2), column(eps), column(weight_decay)
