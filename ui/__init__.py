@@ -1,0 +1,1 @@
+"""The app's pieces that are not figures: its state, the URL codec, lessons and computation."""

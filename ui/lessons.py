@@ -1,0 +1,145 @@
+"""One-click classroom scenes: a surface, some runs, a view, and two or three sentences.
+
+Each lesson is a plain :class:`~ui.config.AppConfig`, so it is also a shareable link, and
+each makes a claim that ``tests/test_lessons.py`` checks on the computed trajectories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizers import OPTIMIZERS, SCHEDULES
+from surfaces import SURFACES
+
+from .config import AppConfig, RunConfig, non_default
+
+
+@dataclass(frozen=True)
+class Lesson:
+    name: str
+    title: str
+    text: str
+    config: AppConfig
+
+
+def _lesson(name, title, text, surface, runs, *, surface_params=(), **settings) -> Lesson:
+    params = non_default(SURFACES[surface].params, dict(surface_params))
+    config = AppConfig(surface=surface, surface_params=params, runs=tuple(runs), lesson=name, **settings)
+    return Lesson(name, title, text, config)
+
+
+def R(optimizer, label="", *, schedule="constant", schedule_params=None, batch_size=0, **hparams):  # noqa: N802
+    """A run, written like a table row: ``R("sgd", "SGD", lr=0.1)``."""
+    return RunConfig(
+        optimizer, non_default(OPTIMIZERS[optimizer].params, hparams), schedule,
+        non_default(SCHEDULES[schedule].params, schedule_params or {}), batch_size, label,
+    )
+
+
+LESSONS: dict[str, Lesson] = {
+    lesson.name: lesson
+    for lesson in [
+        _lesson(
+            "zigzag", "Momentum versus zig-zag",
+            "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
+            "wall and crawls along the floor. Momentum averages the bounces away and accumulates speed along "
+            "the valley.",
+            "ill_conditioned_bowl", [R("sgd", "SGD", lr=0.019), R("momentum", "Momentum", lr=0.033, momentum=0.67)],
+            surface_params=(("angle", 0.0), ("kappa", 100.0)), steps=150,
+        ),
+        _lesson(
+            "rotated", "Rotation defeats per-coordinate scaling",
+            "Adam and RMSProp rescale each coordinate separately. When the valley lies along an axis that "
+            "cures the ill-conditioning; rotated by 45 degrees it does not, and Adam zig-zags like SGD. "
+            "Move the rotation slider to see the change.",
+            "ill_conditioned_bowl", [R("adam", "Adam", lr=0.5), R("rmsprop", "RMSProp", lr=0.3)],
+            surface_params=(("angle", 45.0), ("kappa", 50.0)), steps=100,
+        ),
+        _lesson(
+            "saddle", "Trapped on a saddle",
+            "Started exactly on the ridge, the gradient has no sideways component, so gradient descent walks "
+            "straight into the saddle point and stays. A little gradient noise (a small batch) breaks the "
+            "symmetry and the run escapes downhill.",
+            "saddle", [R("sgd", "SGD, full batch", lr=0.05), R("sgd", "SGD, batch 4", lr=0.05, batch_size=4)],
+            start=(-1.8, 0.0), steps=100, noise=0.2,
+        ),
+        _lesson(
+            "adagrad_stall", "AdaGrad stalls, RMSProp keeps going",
+            "AdaGrad divides by the square root of the sum of all past squared gradients. The sum only grows, "
+            "so its steps shrink like 1/√t and it stalls on the plateau. RMSProp divides by a moving average "
+            "instead, forgets old gradients, and keeps a steady step until it reaches the well.",
+            "plateau", [R("adagrad", "AdaGrad", lr=0.02), R("rmsprop", "RMSProp", lr=0.02)], steps=300,
+        ),
+        _lesson(
+            "overshoot", "Momentum overshoots",
+            "With momentum close to 1 the velocity carries the iterate past the minimum, and it spirals in "
+            "slowly. Less momentum damps the oscillation.",
+            "ill_conditioned_bowl",
+            [R("momentum", "μ = 0.95", lr=0.02, momentum=0.95), R("momentum", "μ = 0.6", lr=0.02, momentum=0.6)],
+            surface_params=(("angle", 20.0), ("kappa", 5.0)), steps=150,
+        ),
+        _lesson(
+            "bias_correction", "What Adam's bias correction does",
+            "Adam's moments start at zero, so at first they are biased towards zero: m by the factor 1 − β₁ᵗ and "
+            "v by 1 − β₂ᵗ. Without correction the first step is scaled by (1 − β₁)/√(1 − β₂): about 3 times too "
+            "large for the default β₂ = 0.999 (the overshoot Kingma and Ba warn about), and about 3 times too "
+            "small for β₂ = 0.9, a slow start. Dividing by 1 − βᵗ makes both start right.",
+            "ill_conditioned_bowl",
+            [R("adam", "with bias correction", lr=0.3),
+             R("adam", "without, β₂ = 0.999", lr=0.3, bias_correction=False),
+             R("adam", "without, β₂ = 0.9", lr=0.3, beta2=0.9, bias_correction=False)],
+            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=40,
+        ),
+        _lesson(
+            "too_large", "A learning rate too large diverges",
+            "On a quadratic, gradient descent converges only when η < 2/λmax. Here λmax = 10, so the threshold "
+            "is 0.2: just below it the path oscillates but converges; just above, each step overshoots more "
+            "than the last and the run diverges.",
+            "ill_conditioned_bowl", [R("sgd", "η = 0.19", lr=0.19), R("sgd", "η = 0.22", lr=0.22)],
+            surface_params=(("angle", 0.0), ("kappa", 10.0)), steps=60,
+        ),
+        _lesson(
+            "newton", "Newton versus gradient descent",
+            "Newton's method rescales the step by the inverse Hessian, so it follows the curved valley of "
+            "Rosenbrock's function and arrives in a handful of steps, where gradient descent needs thousands.",
+            "rosenbrock", [R("sgd", "Gradient descent", lr=0.001), R("newton", "Newton")], steps=100,
+        ),
+        _lesson(
+            "newton_saddle", "Newton is attracted to saddles",
+            "Plain Newton jumps to the stationary point of its local quadratic model, whatever its type: started "
+            "near one of Himmelblau's saddle points, it converges to the saddle. Saddle-free Newton flips the "
+            "sign of the negative curvature, moves downhill instead, and finds a minimum.",
+            "himmelblau", [R("newton", "Newton", lr=0.5), R("newton", "Saddle-free Newton", lr=0.5,
+                                                           hessian_fix="saddle_free")],
+            start=(0.3, 2.5), steps=30,
+        ),
+        _lesson(
+            "bfgs", "BFGS on Rosenbrock",
+            "BFGS builds an estimate of the inverse Hessian from the gradients it has seen and picks each step "
+            "length with a Wolfe line search. It reaches Rosenbrock's minimum in a few dozen steps without ever "
+            "computing a second derivative.",
+            "rosenbrock", [R("bfgs", "BFGS"), R("lbfgs", "L-BFGS"), R("adam", "Adam", lr=0.05)], steps=200,
+        ),
+        _lesson(
+            "sharp_flat", "Small batches find flat minima",
+            "Both runs start in the sharp minimum. With batch size 1 the gradient noise kicks the iterate out of "
+            "the narrow well, and it rolls into the wide one, where the same noise cannot dislodge it; with "
+            "batch size 256 the noise is 16 times smaller and the run stays. Open the noise-ensemble view to "
+            "count how often this happens.",
+            "sharp_and_flat",
+            [R("sgd", "SGD, batch 256", lr=0.02, batch_size=256), R("sgd", "SGD, batch 1", lr=0.02, batch_size=1)],
+            steps=400, noise=4.0, seed=1,
+        ),
+        _lesson(
+            "schedules", "Learning-rate decay",
+            "With noisy gradients a constant learning rate keeps the iterate bouncing around the minimum. "
+            "Decaying the rate (step or cosine schedule) shrinks the bounce and lets the run settle.",
+            "ill_conditioned_bowl",
+            [R("sgd", "constant", lr=0.05, batch_size=1),
+             R("sgd", "step decay", lr=0.05, batch_size=1, schedule="step",
+               schedule_params={"step_size": 100, "gamma": 0.2}),
+             R("sgd", "cosine", lr=0.05, batch_size=1, schedule="cosine", schedule_params={"t_max": 300})],
+            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=4.0, seed=3,
+        ),
+    ]
+}
