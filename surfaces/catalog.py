@@ -348,29 +348,26 @@ def styblinski_tang() -> Surface:
     source="Made for this app; after Keskar et al., 'On large-batch training ... sharp minima', 2017.",
 )
 def sharp_and_flat(sharpness: float) -> Surface:
-    r"""Two Gaussian wells on a shallow bowl: a sharp one at (-1, 0) and a wide one at (1.5, 0).
+    r"""A narrow well on the flank of a wide basin, on a shallow bowl.
 
-    :math:`f = 0.05(x^2+y^2) - 1.2\,e^{-\|w - c_s\|^2/2\sigma_s^2} - e^{-\|w - c_f\|^2/2\sigma_f^2}`
-    with :math:`\sigma_f = 0.8`. The sharp well is slightly deeper, yet noisy small-batch SGD
-    tends to leave it and settle in the wide one.
+    :math:`f = 0.05\|w\|^2 - 0.5\,e^{-\|w - c_s\|^2/2\sigma_s^2} - e^{-\|w - c_f\|^2/2\sigma_f^2}`
+    with :math:`c_s = (-1, 0)`, :math:`c_f = (1, 0)`, :math:`\sigma_f = 1`. Gradient descent started in
+    the sharp well stays there; gradient noise of the same size kicks it out of the narrow well far
+    more easily than out of the wide one, so noisy small-batch SGD ends in the flat minimum.
     """
-    flat_width = 0.8
 
     def expression(x, y):
         sharp = exp(-((x + 1.0) ** 2 + y * y) / (2 * sharpness**2))
-        flat = exp(-((x - 1.5) ** 2 + y * y) / (2 * flat_width**2))
-        return 0.05 * (x * x + y * y) - 1.2 * sharp - flat
+        flat = exp(-((x - 1.0) ** 2 + y * y) / 2.0)
+        return 0.05 * (x * x + y * y) - 0.5 * sharp - flat
 
     return _from_expression(
         "sharp_and_flat",
         expression,
-        bounds=((-3, 3.5), (-2, 2)),
-        minima=[(-1.0, 0.0), (1.5, 0.0)],
-        start=(-1.05, 0.05),
-        latex=(
-            r"f(w) = 0.05\|w\|^2 - 1.2\,e^{-\|w - (-1,0)\|^2 / 2\sigma_s^2}"
-            r" - e^{-\|w - (1.5,0)\|^2 / 2\cdot 0.8^2}"
-        ),
+        bounds=((-3, 3), (-2, 2)),
+        minima=[(-1.0, 0.0), (0.9, 0.0)],
+        start=(-1.0, 0.0),
+        latex=r"f(w) = 0.05\|w\|^2 - 0.5\,e^{-\|w - (-1,0)\|^2 / 2\sigma_s^2} - e^{-\|w - (1,0)\|^2 / 2}",
         lesson="Noisy small-batch SGD is shaken out of the sharp minimum and settles in the wide, flat one.",
         params={"sharpness": sharpness},
     )
