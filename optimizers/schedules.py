@@ -86,8 +86,8 @@ def _inverse_time(lr, t, decay):
     Param("lr_min", 0.0, 0.0, 0.01, label="final rate", symbol=r"\eta_{\min}", domain=(0.0, None)),
 )
 def _cosine(lr, t, t_max, lr_min):
-    # torch's CosineAnnealingLR follows this closed form for t <= T (its recursive form agrees)
-    return lr_min + 0.5 * (lr - lr_min) * (1.0 + np.cos(np.pi * min(t, t_max) / t_max))
+    # torch's CosineAnnealingLR follows this closed form, also past T, where the rate rises again
+    return lr_min + 0.5 * (lr - lr_min) * (1.0 + np.cos(np.pi * t / t_max))
 
 
 def make_schedule(name: str, lr, **params) -> Schedule:

@@ -73,9 +73,11 @@ CASES = [
 SCHEDULE_CASES = [
     (("step", dict(step_size=10, gamma=0.5)), (optim.lr_scheduler.StepLR, dict(step_size=10, gamma=0.5))),
     (("exponential", dict(gamma=0.95)), (optim.lr_scheduler.ExponentialLR, dict(gamma=0.95))),
-    # ours holds lr_min after t_max while torch's cosine rises again, so t_max covers the whole run
     (("cosine", dict(t_max=STEPS, lr_min=1e-3)),
      (optim.lr_scheduler.CosineAnnealingLR, dict(T_max=STEPS, eta_min=1e-3))),
+    # past T_max torch's cosine rises again, and so does ours
+    (("cosine", dict(t_max=STEPS // 3, lr_min=1e-3)),
+     (optim.lr_scheduler.CosineAnnealingLR, dict(T_max=STEPS // 3, eta_min=1e-3))),
     (("cosine", dict(t_max=STEPS, lr_min=0.0)), (optim.lr_scheduler.CosineAnnealingLR, dict(T_max=STEPS))),
 ]
 
