@@ -7,7 +7,7 @@
 (501, 1, 2)
 """
 
-from . import adam, adaptive, sgd  # noqa: F401  (register the optimizers)
+from . import adam, adaptive, second_order, sgd  # noqa: F401  (register the optimizers)
 from .base import OPTIMIZERS, Optimizer, OptimizerSpec, Oracle, Summary, Trajectory, get_optimizer, run, summarize
 from .schedules import SCHEDULES, Schedule, make_schedule
 
