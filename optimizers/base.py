@@ -71,10 +71,16 @@ class OptimizerSpec:
     @property
     def latex(self) -> str:
         """The update rule: the ``.. math::`` block of the factory's docstring, one source for both."""
-        match = re.search(r"\.\. math::\n\n((?:[ \t]+.*\n?|\n)+)", self.factory.__doc__ or "")
+        match = re.search(r"^([ \t]*)\.\. math::\n", self.factory.__doc__ or "", flags=re.MULTILINE)
         if not match:
             return ""
-        lines = [line.strip() for line in match.group(1).splitlines() if line.strip()]
+        indent = len(match.group(1))
+        lines = []
+        for line in (self.factory.__doc__ or "")[match.end():].splitlines():
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                break  # the block ends where the prose resumes
+            if line.strip():
+                lines.append(line.strip())
         return r"\begin{aligned}" + "\n".join(lines) + r"\end{aligned}"
 
 

@@ -179,7 +179,7 @@ def _modified_eigenvalues(lam: Array, fix: str, damping) -> Array:
           label="Hessian fix", help="none: plain Newton, drawn to saddles; saddle_free: divide by |λ| "
           "(Dauphin et al. 2014), escapes saddles; levenberg: shift H until positive definite."),
     # A linear slider: ui.controls.log_options cannot place the default 0 on a log scale (ZeroDivisionError).
-    Param("damping", 0.0, 0.0, 10.0, label="damping", symbol=r"\delta",
+    Param("damping", 0.0, 1e-6, 10.0, log=True, label="damping", symbol=r"\delta",
           help="Levenberg-Marquardt damping added to every eigenvalue: shorter, more gradient-like steps.",
           domain=(0.0, None)),
     family="second-order",

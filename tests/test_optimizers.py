@@ -426,3 +426,13 @@ def test_latex_and_docstring(name):
     assert spec.doc and spec.title
     for param in spec.params:
         assert param.label, f"{name}.{param.name} has no label"
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_latex_is_exactly_the_math_block(name):
+    """The rendered rule holds the docstring's math lines and none of the prose after them."""
+    latex = OPTIMIZERS[name].latex
+    assert latex.startswith(r"\begin{aligned}") and latex.endswith(r"\end{aligned}")
+    assert ":math:" not in latex and "``" not in latex
+    body = latex[len(r"\begin{aligned}"):-len(r"\end{aligned}")]
+    assert "&" in body  # aligned equations, not a sentence
