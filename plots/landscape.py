@@ -1,7 +1,8 @@
-"""Contour and 3D views of a surface."""
+"""Contour and 3D views of a surface, with the runs drawn on top."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -9,77 +10,333 @@ import plotly.graph_objects as go
 
 from surfaces import Surface
 
+from . import overlays as layers
+from .animation import add_animation
+from .raster import background_image, contour_levels
+from .runs import (
+    DIVERGED_COLOR,
+    Overlays,
+    RunView,
+    as_series,
+    as_xs,
+    exit_point,
+    f32,
+    joined,
+    last_finite,
+    n_points,
+    scatter_class,
+    steps_joined,
+)
+
 LOG_FLOOR = 1e-12  # added before log10 so the minimum itself stays finite
+# Neutral greys, dark = low: every colour of PALETTE stays visible on it, and the log scale keeps valleys readable.
+COLORSCALE = [[0.0, "#1b1f24"], [0.35, "#4a525c"], [0.7, "#9aa3ad"], [1.0, "#f2f4f6"]]
+HEIGHT = 560
+BASE_FONT = 13
 
 
 class SurfaceGrid(NamedTuple):
-    """A surface sampled on a regular grid: axes ``x`` (W,), ``y`` (H,), values ``z`` (H, W)."""
+    """A surface sampled on a regular grid: axes ``x`` (W,), ``y`` (H,), values ``z`` (H, W).
+
+    ``shown`` is what colour and height show: ``z``, or on wide-range surfaces
+    ``max(log10(z - offset + 1e-12), floor)``; :func:`shown_values` applies the same map to any f.
+    """
 
     x: np.ndarray
     y: np.ndarray
     z: np.ndarray  # float32: plenty for a picture, half the payload
-    shown: np.ndarray  # what the colour scale shows: z, or log10(z - f*) on wide-range surfaces
+    shown: np.ndarray
     log_scale: bool
+    offset: float = 0.0  # f* (or the smallest sampled value when f* is unknown); used when log_scale
+    floor: float = -np.inf  # lower clip of the log values (1st percentile of the grid); used when log_scale
 
 
-def surface_grid(surface: Surface, resolution: int = 120) -> SurfaceGrid:
-    """Sample ``surface`` over its bounds; undefined points are NaN (drawn as gaps)."""
-    (x0, x1), (y0, y1) = surface.bounds
+def surface_grid(surface: Surface, resolution: int = 120, *, bounds=None) -> SurfaceGrid:
+    """Sample ``surface`` over ``bounds`` (default: its own); undefined points are NaN (drawn as gaps)."""
+    (x0, x1), (y0, y1) = bounds or surface.bounds
     x = np.linspace(x0, x1, resolution)
     y = np.linspace(y0, y1, resolution)
-    points = np.stack(np.meshgrid(x, y), axis=-1)
-    z = surface.f(points)
+    z = surface.f(np.stack(np.meshgrid(x, y), axis=-1))
     z[~np.isfinite(z)] = np.nan
-    shown = z
-    if surface.log_scale:
-        floor = surface.optimal_value if surface.optimal_value is not None else np.nanmin(z)
-        with np.errstate(all="ignore"):
-            shown = np.log10(np.maximum(z - floor, 0.0) + LOG_FLOOR)
-        shown = np.maximum(shown, np.nanpercentile(shown, 1))  # keep the colour scale readable
-    return SurfaceGrid(x, y, z.astype(np.float32), shown.astype(np.float32), surface.log_scale)
+    shown, offset, floor = z, 0.0, -np.inf
+    finite = z[np.isfinite(z)]
+    if surface.log_scale and finite.size:
+        offset = surface.optimal_value if surface.optimal_value is not None else float(finite.min())
+        shown = _log(z, offset)
+        floor = float(np.percentile(shown[np.isfinite(shown)], 1))  # keep the colour scale readable
+        shown = np.maximum(shown, floor)
+    return SurfaceGrid(
+        x.astype(np.float32), y.astype(np.float32), z.astype(np.float32), shown.astype(np.float32),
+        bool(surface.log_scale and finite.size), float(offset), floor,
+    )
 
 
-def _colorbar_title(grid: SurfaceGrid) -> str:
-    return "log₁₀(f − f*)" if grid.log_scale else "f"
+def _log(f: np.ndarray, offset: float) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.log10(np.maximum(f - offset, 0.0) + LOG_FLOOR)
 
 
-def contour_figure(surface: Surface, grid: SurfaceGrid) -> go.Figure:
-    """Filled contours of the surface with its known minima and saddles marked."""
+def shown_values(surface: Surface, grid: SurfaceGrid, f) -> np.ndarray:
+    """Map losses ``f`` to the grid's shown scale (identity, or its log transform and clip)."""
+    f = np.asarray(f, dtype=float)
+    if not grid.log_scale:
+        return f.copy()
+    with np.errstate(invalid="ignore"):
+        return np.maximum(_log(f, grid.offset), grid.floor)
+
+
+def colorbar_title(surface: Surface, grid: SurfaceGrid) -> str:
+    """What the colours mean, honestly: f, or the log of the gap to f* (or to the lowest sampled value)."""
+    if not grid.log_scale:
+        return "f"
+    return "log₁₀(f − f*)" if surface.optimal_value is not None else "log₁₀(f − min f)"
+
+
+# ---------------------------------------------------------------------------- contour view
+
+
+def contour_figure(
+    surface: Surface,
+    grid: SurfaceGrid,
+    runs: Sequence[RunView] = (),
+    *,
+    step: int | None = None,
+    overlays: Overlays = Overlays(),  # noqa: B008  (frozen dataclass: immutable default)
+    animate: bool = False,
+    clickable: bool = False,
+    font_scale: float = 1.0,
+) -> go.Figure:
+    """Filled contours with minima (stars) and saddles (x), every run's path, and the chosen overlays.
+
+    With ``animate`` the filled contour is also drawn as a background image (see :mod:`plots.raster`).
+    Trace order: contour, minima, saddles, overlays (gradient field, eigen directions, Polyak paths),
+    click grid, then per run: path, start, end, diverged and escaped (only if any), then the step markers
+    (``step`` given) and the animated markers (``animate``). Every trace but the contour carries
+    ``meta = {"role": ..., "run": index}``. The axes are fixed to ``surface.bounds``.
+    """
+    title = colorbar_title(surface, grid)
+    levels = contour_levels(grid.shown)
     fig = go.Figure(
         go.Contour(
-            x=grid.x, y=grid.y, z=grid.shown, colorscale="Viridis", ncontours=30,
-            line={"width": 0.5}, colorbar={"title": {"text": _colorbar_title(grid)}},
-            hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>", name="surface",
+            x=grid.x, y=grid.y, z=grid.shown, colorscale=COLORSCALE,
+            **({"autocontour": False, "contours": levels} if levels else {"ncontours": 30}),
+            line={"width": 0.5, "color": "rgba(255,255,255,0.3)"},
+            colorbar={"title": {"text": title, "side": "right"}, "thickness": 14},
+            hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>",
+            name="surface", showlegend=False,
         )
     )
-    _mark_points(fig, surface.minima, "minimum", "star", "white")
-    _mark_points(fig, surface.saddles, "saddle", "x", "orange")
-    (x0, x1), (y0, y1) = surface.bounds
-    fig.update_layout(
-        xaxis={"range": [x0, x1], "title": "x", "constrain": "domain"},
-        yaxis={"range": [y0, y1], "title": "y", "scaleanchor": "x", "scaleratio": 1},
-        margin={"l": 10, "r": 10, "t": 30, "b": 10}, height=520, legend={"orientation": "h"},
-    )
+    _mark_points(fig, surface.minima, "minimum", "star", "white", size=14)
+    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=11)
+    if overlays.gradient_field:
+        layers.add_gradient_field(fig, surface)
+    if overlays.eigen_directions:
+        layers.add_eigen_directions(fig, surface)
+    if overlays.polyak:
+        layers.add_polyak(fig, runs)
+    if clickable:
+        layers.add_click_grid(fig, surface)
+    for i, run in enumerate(runs):
+        _add_run(fig, i, run, surface.bounds, markers=overlays.markers)
+    if step is not None:
+        for i, run in enumerate(runs):
+            _add_step_marker(fig, i, run, step)
+        if overlays.step_arrows:
+            for run in runs:
+                layers.add_step_arrows(fig, surface, run, step)
+    if animate:
+        add_animation(fig, runs, start=step or 0)
+        if levels:  # plotly.js drops the contour's SVG while animating; this image takes its place
+            fig.add_layout_image(background_image(grid.x, grid.y, grid.shown, levels, COLORSCALE))
+    _layout(fig, surface, font_scale, animate=animate, clickable=clickable)
     return fig
 
 
-def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, color: str) -> None:
+def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, color: str, size: int) -> None:
     if len(points):
         fig.add_trace(
             go.Scatter(
-                x=points[:, 0], y=points[:, 1], mode="markers", name=name,
-                marker={"symbol": symbol, "size": 12, "color": color, "line": {"width": 1, "color": "black"}},
+                x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=name, meta={"role": name},
+                marker={"symbol": symbol, "size": size, "color": color, "line": {"width": 1, "color": "black"}},
+                hovertemplate=f"{name} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
             )
         )
 
 
-def surface_figure(surface: Surface, grid: SurfaceGrid) -> go.Figure:
-    """The surface in 3D (height is the colour-scale quantity, so wide ranges stay visible)."""
-    fig = go.Figure(
-        go.Surface(x=grid.x, y=grid.y, z=grid.shown, colorscale="Viridis", showscale=False, name="surface")
+def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool) -> None:
+    """The run's path (all its trajectories in one trace), start circles, end squares, divergence crosses.
+
+    A divergence cross sits at the last finite point; when that is off-screen, an "escaped" cross also
+    marks where the path last left the view.
+    """
+    tr = run.trajectory
+    xs = as_xs(tr)
+    t1, n = xs.shape[:2]
+    fs = as_series(tr, tr.fs)
+    single = n == 1
+    cls = scatter_class(n_points(run))
+    path = joined(xs)
+    custom = np.stack([steps_joined(t1, n), joined(np.stack([fs, fs], -1))[:, 0]], axis=-1)
+    group = f"run{i}"
+    fig.add_trace(
+        cls(
+            x=f32(path[:, 0]), y=f32(path[:, 1]), customdata=f32(custom), name=run.label, legendgroup=group,
+            mode="lines+markers" if markers else "lines", meta={"role": "path", "run": i},
+            line={"color": run.color, "width": 2.5 if single else 1.0},
+            marker={"color": run.color, "size": 5 if single else 3}, opacity=1.0 if single else 0.6,
+            hovertemplate="step %{customdata[0]:d}<br>x=%{x:.4g}, y=%{y:.4g}<br>f=%{customdata[1]:.4g}"
+                          "<extra>%{fullData.name}</extra>",
+        )
     )
+    last = last_finite(xs)
+    ok = last >= 0
+    idx = np.clip(last, 0, None)
+    ends = xs[idx, np.arange(n)]
+    diverged = np.asarray(tr.diverged_at) >= 0
+    size = 11 if single else 7
+    _markers(fig, xs[0][np.isfinite(xs[0]).all(-1)], run, i, "start", "circle", size, "start")
+    _markers(fig, ends[ok & ~diverged], run, i, "end", "square", size, "end")
+    if (ok & diverged).any():
+        k = np.asarray(tr.diverged_at)[ok & diverged]
+        fig.add_trace(
+            go.Scatter(
+                x=f32(ends[ok & diverged, 0]), y=f32(ends[ok & diverged, 1]), mode="markers", name=run.label,
+                legendgroup=group, showlegend=False, meta={"role": "diverged", "run": i},
+                marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR, "line": {"width": 1, "color": "white"}},
+                text=[f"diverged at step {int(s)}" for s in k],
+                hovertemplate="%{text}<br>last finite point (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
+            )
+        )
+        exits = [(exit_point(xs[:, j], bounds), int(tr.diverged_at[j])) for j in np.flatnonzero(ok & diverged)]
+        exits = [(p, s) for p, s in exits if p is not None]
+        if exits:
+            points = np.array([p for p, _ in exits])
+            fig.add_trace(
+                go.Scatter(
+                    x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=run.label, legendgroup=group,
+                    showlegend=False, meta={"role": "escaped", "run": i}, cliponaxis=False,
+                    marker={"symbol": "x", "size": 12, "color": DIVERGED_COLOR, "line": {"width": 1, "color": "white"}},
+                    text=[f"left the view, diverged at step {s}" for _, s in exits],
+                    hovertemplate="%{text}<extra>%{fullData.name}</extra>",
+                )
+            )
+
+
+def _markers(fig, points, run: RunView, i: int, role: str, symbol: str, size: int, hover: str) -> None:
+    if len(points):
+        fig.add_trace(
+            go.Scatter(
+                x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=run.label,
+                legendgroup=f"run{i}", showlegend=False, meta={"role": role, "run": i},
+                marker={"symbol": symbol, "size": size, "color": run.color, "line": {"width": 1.5, "color": "white"}},
+                hovertemplate=f"{hover} (%{{x:.4g}}, %{{y:.4g}})<extra>%{{fullData.name}}</extra>",
+            )
+        )
+
+
+def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
+    xs = as_xs(run.trajectory)
+    t = int(np.clip(step, 0, len(xs) - 1))
+    single = xs.shape[1] == 1
+    fig.add_trace(
+        go.Scatter(
+            x=f32(xs[t, :, 0]), y=f32(xs[t, :, 1]), mode="markers", name=run.label, legendgroup=f"run{i}",
+            showlegend=False, meta={"role": "step", "run": i},
+            marker={"size": 16 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
+            hovertemplate=f"step {t}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra>%{{fullData.name}}</extra>",
+        )
+    )
+
+
+def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, clickable: bool) -> None:
+    (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(
-        scene={"xaxis_title": "x", "yaxis_title": "y", "zaxis_title": _colorbar_title(grid)},
-        margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=520,
+        template="plotly_white", height=HEIGHT + (70 if animate else 0),
+        font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
+        xaxis={"range": [x0, x1], "autorange": False, "title": "x", "constrain": "domain",
+               "showgrid": False, "zeroline": False},
+        yaxis={"range": [y0, y1], "autorange": False, "title": "y", "scaleanchor": "x", "scaleratio": 1,
+               "constrain": "domain", "showgrid": False, "zeroline": False},
+        margin={"l": 50, "r": 20, "t": 100 if animate else 30, "b": 40},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0.0},
+        hovermode="closest", uirevision=f"{surface.name}:{surface.bounds}",
+    )
+    if clickable:
+        fig.update_layout(clickmode="event+select")
+
+
+# ---------------------------------------------------------------------------- 3D view
+
+
+def surface_figure(
+    surface: Surface, grid: SurfaceGrid, runs: Sequence[RunView] = (), *, step: int | None = None,
+    font_scale: float = 1.0,
+) -> go.Figure:
+    """The surface in 3D (height = ``grid.shown``) with every run's path lying on it.
+
+    Path heights are :func:`shown_values` of the recorded losses; points outside the view and
+    from a divergence on are gaps, so a diverged path stops (a red x at its last point in view).
+    ``step`` adds a marker per run. The surface is slightly transparent so the paths show through.
+    """
+    title = colorbar_title(surface, grid)
+    fig = go.Figure(
+        go.Surface(x=grid.x, y=grid.y, z=grid.shown, colorscale=COLORSCALE, showscale=False, name="surface",
+                   opacity=0.8,  # paths lie exactly on the surface: let them show through the mesh
+                   hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>")
+    )
+    (x0, x1), (y0, y1) = surface.bounds
+    for i, run in enumerate(runs):
+        xs, z = _path_on_surface(surface, grid, run)
+        single = xs.shape[1] == 1
+        path, zs = joined(xs), joined(np.stack([z, z], -1))[:, 0]
+        fig.add_trace(
+            go.Scatter3d(
+                x=f32(path[:, 0]), y=f32(path[:, 1]), z=f32(zs), mode="lines", name=run.label,
+                legendgroup=f"run{i}", meta={"role": "path", "run": i},
+                line={"color": run.color, "width": 6 if single else 2},
+                hovertemplate=f"x=%{{x:.4g}}, y=%{{y:.4g}}<br>{title}=%{{z:.3g}}<extra>%{{fullData.name}}</extra>",
+            )
+        )
+        last = np.clip(last_finite(xs), 0, None)
+        ends, z_end = xs[last, np.arange(len(last))], z[last, np.arange(len(last))]
+        diverged = np.asarray(run.trajectory.diverged_at) >= 0
+        _marker3d(fig, xs[0], z[0], run, i, "start", "circle", 5)
+        _marker3d(fig, ends[~diverged], z_end[~diverged], run, i, "end", "square", 5)
+        _marker3d(fig, ends[diverged], z_end[diverged], run, i, "diverged", "x", 6, color=DIVERGED_COLOR)
+        if step is not None:
+            t = int(np.clip(step, 0, len(xs) - 1))
+            _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9)
+    fig.update_layout(
+        template="plotly_white", height=HEIGHT, font={"size": BASE_FONT * font_scale},
+        scene={"xaxis": {"title": "x", "range": [x0, x1]}, "yaxis": {"title": "y", "range": [y0, y1]},
+               "zaxis": {"title": title}, "aspectmode": "manual",
+               "aspectratio": {"x": 1.0, "y": (y1 - y0) / (x1 - x0), "z": 0.6}},
+        margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"orientation": "h", "yanchor": "top", "y": 0.0},
+        uirevision=f"{surface.name}:{surface.bounds}",
     )
     return fig
+
+
+def _path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple[np.ndarray, np.ndarray]:
+    """Iterates (NaN outside the view and after divergence) and their heights on the shown scale."""
+    tr = run.trajectory
+    xs = as_xs(tr)
+    (x0, x1), (y0, y1) = surface.bounds
+    with np.errstate(invalid="ignore"):
+        inside = (xs[..., 0] >= x0) & (xs[..., 0] <= x1) & (xs[..., 1] >= y0) & (xs[..., 1] <= y1)
+    xs = np.where(inside[..., None], xs, np.nan)
+    z = np.where(inside, shown_values(surface, grid, as_series(tr, tr.fs)), np.nan)
+    return xs, z
+
+
+def _marker3d(fig, points, z, run: RunView, i: int, role: str, symbol: str, size: int, color=None) -> None:
+    keep = np.isfinite(points).all(-1) & np.isfinite(z)
+    if keep.any():
+        fig.add_trace(
+            go.Scatter3d(
+                x=f32(points[keep, 0]), y=f32(points[keep, 1]), z=f32(z[keep]), mode="markers", name=run.label,
+                legendgroup=f"run{i}", showlegend=False, meta={"role": role, "run": i},
+                marker={"symbol": symbol, "size": size, "color": color or run.color},
+                hovertemplate=f"{role}<extra>%{{fullData.name}}</extra>",
+            )
+        )

@@ -1,0 +1,124 @@
+"""Per-step curves: loss, gradient norm, distance to the nearest minimum, learning rate."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from surfaces import Surface
+
+from .runs import DIVERGED_COLOR, LOG_CLIP, RunView, as_series, as_xs, f32, scatter_class, with_alpha
+
+KINDS = ("loss", "grad_norm", "distance", "lr")
+HEIGHT = 300
+
+
+def curve_values(run: RunView, kind: str, *, optimal_value: float | None = None,
+                 surface: Surface | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(steps, values (len, N), log_axis)`` of one run; NaN from each trajectory's divergence on.
+
+    On a log axis values are clipped to ``LOG_CLIP`` so nothing is non-positive.
+    """
+    tr = run.trajectory
+    steps = np.arange(len(tr.fs))
+    if kind == "loss":
+        log = optimal_value is not None
+        y = as_series(tr, tr.fs) - (optimal_value if log else 0.0)
+    elif kind == "grad_norm":
+        y, log = as_series(tr, tr.grad_norms), True
+    elif kind == "distance":
+        if surface is None:
+            raise ValueError("kind='distance' needs surface=")
+        y, log = surface.nearest_minimum(as_xs(tr))[1], True
+    elif kind == "lr":
+        steps = np.arange(1, len(tr.fs))  # lrs[t] is the rate of step t+1
+        y = as_series(tr, tr.lrs)
+        positive = y[np.isfinite(y)]
+        log = bool(positive.size and positive.min() > 0 and positive.max() > 100 * positive.min())
+    else:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    y = np.where(np.isfinite(y), y, np.nan)
+    if log:
+        y = np.where(np.isfinite(y), np.maximum(y, LOG_CLIP), np.nan)
+    return steps, y, log
+
+
+def curves_figure(
+    runs: Sequence[RunView], *, kind: str, step: int | None = None, optimal_value: float | None = None,
+    surface: Surface | None = None, font_scale: float = 1.0,
+) -> go.Figure:
+    """One curve per run of ``kind`` ("loss", "grad_norm", "distance", "lr") against the step.
+
+    A run of N > 1 trajectories is drawn as its median with a 10–90 % band. A red x marks where a
+    trajectory diverged (its last finite value). ``step`` draws a vertical line. "loss" is f − f*
+    on a log axis when ``optimal_value`` (else ``surface.optimal_value``) is known, f otherwise.
+    """
+    if optimal_value is None and surface is not None:
+        optimal_value = surface.optimal_value
+    fig = go.Figure()
+    log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
+    empty, lr_logs = True, []
+    for i, run in enumerate(runs):
+        x, y, log_run = curve_values(run, kind, optimal_value=optimal_value, surface=surface)
+        lr_logs.append(log_run)
+        empty &= not np.isfinite(y).any()
+        _add_curve(fig, i, run, x.astype(np.int32), y)
+        _add_divergence(fig, i, run, x.astype(np.int32), y)
+    if kind == "lr":
+        log = bool(lr_logs) and all(lr_logs)
+    if step is not None:
+        fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
+    if empty:
+        fig.add_annotation(text="nothing to show for these runs", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5)
+    fig.update_layout(
+        template="plotly_white", height=HEIGHT, font={"size": 13 * font_scale},
+        xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
+                                        "exponentformat": "power"},
+        margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0.0}, uirevision=kind,
+    )
+    return fig
+
+
+def _y_title(kind: str, optimal_value) -> str:
+    return {"loss": "f − f*" if optimal_value is not None else "f", "grad_norm": "‖∇f‖",
+            "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
+
+
+def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:
+    n = y.shape[1]
+    cls = scatter_class(len(x))
+    group = f"run{i}"
+    if n == 1:
+        fig.add_trace(cls(x=x, y=f32(y[:, 0]), mode="lines", name=run.label, legendgroup=group,
+                          line={"color": run.color, "width": 2}, meta={"role": "curve", "run": i}))
+        return
+    with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, median, high = np.nanpercentile(y, [10, 50, 90], axis=1)
+    fig.add_trace(cls(x=x, y=f32(high), mode="lines", line={"width": 0, "color": run.color}, showlegend=False,
+                      legendgroup=group, name=f"{run.label} 90%", meta={"role": "band", "run": i}, hoverinfo="skip"))
+    fig.add_trace(cls(x=x, y=f32(low), mode="lines", line={"width": 0, "color": run.color}, fill="tonexty",
+                      fillcolor=with_alpha(run.color, 0.25), showlegend=False, legendgroup=group,
+                      name=f"{run.label} 10%", meta={"role": "band", "run": i}, hoverinfo="skip"))
+    fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band)",
+                      legendgroup=group, line={"color": run.color, "width": 2}, meta={"role": "curve", "run": i}))
+
+
+def _add_divergence(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:
+    """A red x at each diverged trajectory's last finite value."""
+    k = np.asarray(run.trajectory.diverged_at)
+    finite = np.isfinite(y)
+    last = len(y) - 1 - np.argmax(finite[::-1], axis=0)
+    hit = (k >= 0) & finite.any(0)
+    if hit.any():
+        cols = np.flatnonzero(hit)
+        fig.add_trace(go.Scatter(
+            x=x[last[cols]], y=f32(y[last[cols], cols]), mode="markers", name=run.label, legendgroup=f"run{i}",
+            showlegend=False, meta={"role": "diverged", "run": i}, text=[f"diverged at step {k[c]}" for c in cols],
+            marker={"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, hovertemplate="%{text}<extra></extra>",
+        ))

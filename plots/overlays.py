@@ -1,0 +1,193 @@
+"""Optional layers of the contour view: gradient field, eigen directions, Polyak paths, step arrows, click grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from surfaces import Surface
+
+from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
+
+FIELD_POINTS = 15  # per axis
+CLICK_POINTS = 40  # per axis
+CLICK_GRID_NAME = "click to set start"
+HEAD_ANGLE = np.deg2rad(25.0)
+ARROW_COLORS = {"grad": "#FFFFFF", "m": "#FFB000", "update": None}  # None: the run's colour
+
+
+def gradient_field(surface: Surface, n: int = FIELD_POINTS) -> tuple[list, list]:
+    """Coordinates of −∇f arrows on an ``n`` x ``n`` grid of cell centres, as one polyline with None gaps.
+
+    Each arrow is two pieces: the shaft ``[start, tip]`` and the head ``[barb, tip, barb]``.
+    Lengths grow with log10 |∇f| from 0.3 to 0.9 of a cell, so steep and flat regions both read.
+    Points where the gradient is zero, NaN or infinite get no arrow.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    dx, dy = (x1 - x0) / n, (y1 - y0) / n
+    centres = np.stack(np.meshgrid(x0 + dx * (np.arange(n) + 0.5), y0 + dy * (np.arange(n) + 0.5)), -1).reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        g = np.asarray(surface.grad(centres), dtype=float)
+        norm = np.linalg.norm(g, axis=-1)
+        ok = np.isfinite(g).all(-1) & np.isfinite(norm) & (norm > 0)
+    if not ok.any():
+        return [], []
+    start, g, norm = centres[ok], g[ok], norm[ok]
+    log = np.log10(norm)
+    spread = log.max() - log.min()
+    s = (log - log.min()) / spread if spread > 0 else np.ones_like(log)
+    length = min(dx, dy) * (0.3 + 0.6 * s)
+    d = -g / norm[:, None]
+    tip = start + length[:, None] * d
+    head = 0.35 * length[:, None]
+    barbs = [tip - head * _rotate(d, a) for a in (HEAD_ANGLE, -HEAD_ANGLE)]
+    gap = np.full_like(start, np.nan)
+    pieces = np.stack([start, tip, gap, barbs[0], tip, barbs[1], gap], axis=1).reshape(-1, 2)[:-1]
+    return short_list(pieces[:, 0]), short_list(pieces[:, 1])
+
+
+def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]], -1)
+
+
+def add_gradient_field(fig: go.Figure, surface: Surface) -> None:
+    """−∇f as one trace of thin arrows (see :func:`gradient_field`)."""
+    x, y = gradient_field(surface)
+    fig.add_trace(
+        go.Scatter(x=x, y=y, mode="lines", name="−∇f field", meta={"role": "gradient-field"}, hoverinfo="skip",
+                   line={"color": "rgba(255,255,255,0.6)", "width": 1}, showlegend=False)
+    )
+
+
+def add_eigen_directions(fig: go.Figure, surface: Surface) -> None:
+    """Dotted lines through the minimum along each Hessian eigenvector, labelled with its eigenvalue."""
+    if surface.eigenvectors is None or surface.eigenvalues is None:
+        return
+    (x0, x1), (y0, y1) = surface.bounds
+    centre = surface.minima[0] if len(surface.minima) else np.zeros(2)
+    reach = np.hypot(x1 - x0, y1 - y0)
+    for lam, v in zip(surface.eigenvalues, np.asarray(surface.eigenvectors).T, strict=True):
+        v = v / np.linalg.norm(v)
+        label_at = centre + 0.8 * _reach_inside(centre, v, surface.bounds) * v
+        points = np.array([centre - reach * v, label_at, centre + reach * v])
+        fig.add_trace(
+            go.Scatter(
+                x=short_list(points[:, 0]), y=short_list(points[:, 1]), mode="lines+text",
+                text=["", f"λ={lam:g}", ""], textposition="top center", textfont={"color": "white"},
+                name=f"eigenvector λ={lam:g}", meta={"role": "eigen"}, showlegend=False, hoverinfo="skip",
+                line={"color": "rgba(255,255,255,0.85)", "width": 1.5, "dash": "dot"},
+            )
+        )
+
+
+def _reach_inside(centre: np.ndarray, v: np.ndarray, bounds) -> float:
+    """How far one can go from ``centre`` along ``v`` and stay inside ``bounds`` (0 if outside)."""
+    limits = []
+    for k, (lo, hi) in enumerate(bounds):
+        if v[k] > 1e-12:
+            limits.append((hi - centre[k]) / v[k])
+        elif v[k] < -1e-12:
+            limits.append((lo - centre[k]) / v[k])
+    return max(0.0, min(limits)) if limits else 0.0
+
+
+def add_polyak(fig: go.Figure, runs: Sequence[RunView]) -> None:
+    """Each run's Polyak-averaged path, dashed in the run's colour (runs without one are skipped)."""
+    for i, run in enumerate(runs):
+        p = polyak_path(run)
+        if p is None:
+            continue
+        path = joined(p)
+        fig.add_trace(
+            scatter_class(n_points(run))(
+                x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines", name=f"{run.label} · Polyak average",
+                legendgroup=f"run{i}", meta={"role": "polyak", "run": i},
+                line={"color": run.color, "width": 2 if p.shape[1] == 1 else 1, "dash": "dash"},
+                hovertemplate="Polyak average<br>x=%{x:.4g}, y=%{y:.4g}<extra>%{fullData.name}</extra>",
+            )
+        )
+
+
+def add_click_grid(fig: go.Figure, surface: Surface, n: int = CLICK_POINTS) -> None:
+    """An invisible ``n`` x ``n`` grid of selectable points spanning the bounds (edges included).
+
+    Its hover shows f there and the hint; Streamlit's ``on_select`` reports the clicked point.
+    Recognise the trace by ``name == CLICK_GRID_NAME`` or ``meta == {"role": "click-grid"}``.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    pts = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1).reshape(-1, 2)
+    fig.add_trace(
+        go.Scatter(
+            x=f32(pts[:, 0]), y=f32(pts[:, 1]), customdata=f32(surface.f(pts)), mode="markers",
+            name=CLICK_GRID_NAME, meta={"role": "click-grid"}, showlegend=False,
+            marker={"size": 12, "opacity": 0, "color": "white"},
+            selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
+            hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>f=%{customdata:.4g}<br><i>click to start here</i><extra></extra>",
+        )
+    )
+
+
+def click_grid_index(fig: go.Figure) -> int | None:
+    """Index in ``fig.data`` of the click grid (compare with a selected point's ``curve_number``)."""
+    return next((i for i, t in enumerate(fig.data) if t.name == CLICK_GRID_NAME), None)
+
+
+def clicked_start(fig: go.Figure, selection) -> tuple[float, float] | None:
+    """The point clicked on the click grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``."""
+    index = click_grid_index(fig)
+    points = (selection or {}).get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
+    for p in points or []:
+        if p.get("curve_number") == index and p.get("x") is not None and p.get("y") is not None:
+            return float(p["x"]), float(p["y"])
+    return None
+
+
+def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The first trajectory's vectors at iterate ``step``: name -> (point, drawn vector).
+
+    ``grad``: −η·g (g as the optimizer saw it, else the true gradient), ``m``: −η·m, ``update``: the
+    applied step x_{t+1} − x_t. Without a learning rate, −g and −m are drawn unscaled. Missing ones are left out.
+    """
+    tr = run.trajectory
+    xs = as_xs(tr)
+    t = int(np.clip(step, 0, len(xs) - 1))
+    p = xs[t, 0]
+    if t >= len(xs) - 1 or not np.isfinite(p).all():
+        return {}
+    lr = float(tr.lrs[t, 0]) if np.isfinite(tr.lrs[t, 0]) else 1.0
+    inner = tr.internals
+    with np.errstate(all="ignore"):
+        g = inner["grad"][t, 0] if "grad" in inner and np.isfinite(inner["grad"][t, 0]).all() else surface.grad(p)
+        out = {"grad": -lr * np.asarray(g, dtype=float), "update": xs[t + 1, 0] - p}
+        if "m" in inner:
+            out["m"] = -lr * np.asarray(inner["m"][t, 0], dtype=float)
+    return {k: (p, v) for k, v in out.items() if np.isfinite(v).all() and np.any(v != 0)}
+
+
+def add_step_arrows(fig: go.Figure, surface: Surface, run: RunView, step: int) -> None:
+    """Arrows at the run's iterate ``step``: −η∇f, −η·m and the applied update Δx (first trajectory).
+
+    Drawn lengths are clamped to 4–30 % of the view so they stay readable; the label's hover gives the true vector.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    span = min(x1 - x0, y1 - y0)
+    labels = {"grad": "−η∇f", "m": "−η·m", "update": "Δx"}
+    for key, (p, v) in step_vectors(surface, run, step).items():
+        length = np.linalg.norm(v)
+        drawn = v * np.clip(length, 0.04 * span, 0.3 * span) / length
+        tip = p + drawn
+        color = ARROW_COLORS[key] or run.color
+        fig.add_annotation(
+            x=tip[0], y=tip[1], ax=p[0], ay=p[1], xref="x", yref="y", axref="x", ayref="y", text="",
+            showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2.5, arrowcolor=color,
+        )
+        note = "" if np.isclose(length, np.linalg.norm(drawn)) else " (drawn rescaled)"
+        label_at = tip + 0.05 * span * drawn / np.linalg.norm(drawn)
+        fig.add_annotation(
+            x=label_at[0], y=label_at[1], xref="x", yref="y", showarrow=False, text=labels[key],
+            font={"color": color}, bgcolor="rgba(0,0,0,0.45)",
+            hovertext=f"{run.label}: {labels[key]} = ({v[0]:.4g}, {v[1]:.4g}){note}",
+        )

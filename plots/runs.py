@@ -1,0 +1,136 @@
+"""What a figure is told about a run, and the array helpers every figure shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from optimizers import Trajectory
+
+# Okabe & Ito, "Color universal design" (2008): distinguishable with every common colour-vision deficiency.
+PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+
+DIVERGED_COLOR = "#FF1F1F"
+GL_THRESHOLD = 1000  # more points than this in one run: WebGL (Scattergl) instead of SVG
+LOG_CLIP = 1e-16  # floor for values on a log axis
+COORD_CLIP = 1e30  # larger coordinates would overflow float32 (and are far off-screen anyway)
+
+
+class RunView(NamedTuple):
+    """One configured run as the figures draw it.
+
+    ``trajectory`` may hold N > 1 trajectories (noise ensemble, several starts): all are drawn in
+    ``color``. ``polyak`` is the run's Polyak-averaged path, ``(T+1, 2)`` or ``(T+1, N, 2)``.
+    ``optimizer`` is the registry name (e.g. ``"sgd"``), used only for the summary hints.
+    """
+
+    label: str
+    color: str
+    trajectory: Trajectory
+    polyak: np.ndarray | None = None
+    optimizer: str | None = None
+
+
+@dataclass(frozen=True)
+class Overlays:
+    """Optional layers of the contour view."""
+
+    gradient_field: bool = False
+    eigen_directions: bool = False
+    polyak: bool = False
+    step_arrows: bool = False
+    markers: bool = True  # a marker at each iterate
+
+
+def with_alpha(color: str, alpha: float) -> str:
+    """``#rrggbb`` or ``rgb(r, g, b)`` as ``rgba(..., alpha)``; other colour strings are returned unchanged."""
+    c = color.strip()
+    if c.startswith("#") and len(c) == 7:
+        return f"rgba({int(c[1:3], 16)}, {int(c[3:5], 16)}, {int(c[5:7], 16)}, {alpha})"
+    if c.startswith("rgb(") and c.endswith(")"):
+        return f"rgba({c[4:-1]}, {alpha})"
+    return c
+
+
+def exit_point(xs: np.ndarray, bounds) -> np.ndarray | None:
+    """Where a path ``(T+1, 2)`` last leaves the box ``bounds`` (on its edge), or None if it ends inside."""
+    (x0, x1), (y0, y1) = bounds
+    finite = np.isfinite(xs).all(-1)
+    with np.errstate(invalid="ignore"):
+        inside = finite & (xs[:, 0] >= x0) & (xs[:, 0] <= x1) & (xs[:, 1] >= y0) & (xs[:, 1] <= y1)
+    last = int(np.flatnonzero(finite)[-1]) if finite.any() else -1
+    if last < 0 or inside[last] or not inside.any():
+        return None
+    i = int(np.flatnonzero(inside[:last])[-1])
+    p, d = xs[i], xs[i + 1] - xs[i]
+    ts = [(edge - p[k]) / d[k] for k, (lo, hi) in enumerate(bounds) for edge in (lo, hi) if d[k] != 0]
+    t = min((t for t in ts if t > 0), default=0.0)
+    return p + min(t, 1.0) * d
+
+
+def f32(values) -> np.ndarray:
+    """float32 for the payload: non-finite -> NaN (a gap), huge values clipped so they stay finite."""
+    a = np.asarray(values, dtype=float)
+    a = np.where(np.isfinite(a), np.clip(a, -COORD_CLIP, COORD_CLIP), np.nan)
+    return a.astype(np.float32)
+
+
+def as_xs(trajectory: Trajectory) -> np.ndarray:
+    """Iterates ``(T+1, N, 2)`` with everything from each trajectory's divergence on set to NaN."""
+    xs = np.array(trajectory.xs, dtype=float)
+    return np.where(_alive(trajectory, len(xs))[..., None], xs, np.nan)
+
+
+def as_series(trajectory: Trajectory, values) -> np.ndarray:
+    """A per-iterate series ``(T+1, N)`` (losses, gradient norms) masked like :func:`as_xs`."""
+    values = np.array(values, dtype=float)
+    return np.where(_alive(trajectory, len(values)), values, np.nan)
+
+
+def _alive(trajectory: Trajectory, length: int) -> np.ndarray:
+    k = np.asarray(trajectory.diverged_at)
+    return (np.arange(length)[:, None] < k) | (k < 0)
+
+
+def last_finite(xs: np.ndarray) -> np.ndarray:
+    """Index of each trajectory's last finite iterate in ``(T+1, N, 2)``; -1 where there is none."""
+    finite = np.isfinite(xs).all(-1)
+    idx = len(xs) - 1 - np.argmax(finite[::-1], axis=0)
+    return np.where(finite.any(0), idx, -1)
+
+
+def joined(xs: np.ndarray) -> np.ndarray:
+    """``(T+1, N, 2)`` -> one ``(M, 2)`` polyline, trajectories separated by a NaN row (a gap)."""
+    n = xs.shape[1]
+    padded = np.concatenate([xs.transpose(1, 0, 2), np.full((n, 1, 2), np.nan)], axis=1)
+    return padded.reshape(-1, 2)[:-1]
+
+
+def steps_joined(t: int, n: int) -> np.ndarray:
+    """Step index of every point of :func:`joined` (-1 at the separators)."""
+    return np.tile(np.append(np.arange(t), -1), n)[:-1]
+
+
+def scatter_class(points: int):
+    """``go.Scattergl`` for long runs (WebGL keeps thousands of points fluid), else ``go.Scatter``."""
+    return go.Scattergl if points > GL_THRESHOLD else go.Scatter
+
+
+def n_points(run: RunView) -> int:
+    return int(np.prod(np.shape(run.trajectory.xs)[:2]))
+
+
+def polyak_path(run: RunView) -> np.ndarray | None:
+    """The Polyak path as ``(T+1, N, 2)``, or None."""
+    if run.polyak is None:
+        return None
+    p = np.asarray(run.polyak, dtype=float)
+    return p[:, None, :] if p.ndim == 2 else p
+
+
+def short_list(values) -> list:
+    """A small array as a JSON-friendly list with 6 significant digits (non-finite -> None, a gap)."""
+    return [float(f"{v:.6g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float).ravel()]

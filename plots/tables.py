@@ -1,0 +1,176 @@
+"""Rows for the summary table and the step-by-step ledger, with plain-language hints."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from surfaces import Surface
+
+from .runs import RunView, as_series, as_xs
+
+GD_LIKE = frozenset({"sgd", "momentum", "nesterov"})
+STALL_GRAD = 1e-6  # a gradient norm below this, away from a minimum, means the run has stalled
+FAR = 0.1  # "far from a minimum": farther than this
+MISSING = "—"
+NOT_REACHED = "not reached"
+LEDGER_FIELDS = (("grad", "g"), ("m", "m"), ("v", "v"), ("step_size", "step size"), ("update", "update"))
+
+
+def steps_to_tol(trajectory, optimal_value: float | None, tol: float) -> np.ndarray:
+    """First step with f − f* <= tol (gradient norm <= tol when f* is unknown) per trajectory; -1 if never."""
+    if optimal_value is not None:
+        hit = as_series(trajectory, trajectory.fs) - optimal_value <= tol
+    else:
+        hit = as_series(trajectory, trajectory.grad_norms) <= tol
+    return np.where(hit.any(0), np.argmax(hit, axis=0), -1)
+
+
+def hint_for(
+    *, diverged: bool, reached: bool, lr: float | None = None, lambda_max: float | None = None,
+    grad_norm: float = math.nan, distance: float = math.nan, gd_like: bool = True, steps: int | None = None,
+) -> str:
+    """A one-line suggestion for a run that diverged or missed the tolerance; "" when it converged.
+
+    ``lambda_max`` is the largest Hessian eigenvalue of a quadratic surface (None otherwise): gradient
+    descent on it diverges exactly when ``lr > 2 / lambda_max``.
+    """
+    finite_lr = lr is not None and math.isfinite(lr)
+    if diverged:
+        if finite_lr and gd_like and lambda_max and lr > 2.0 / lambda_max:
+            limit = 2.0 / lambda_max
+            return f"learning rate {lr:g} is above 2/λmax = {limit:.3g} for this bowl: try lr < {limit:.3g}"
+        if finite_lr:
+            return "learning rate too large for this surface: try a smaller one"
+        return "the iterates blew up: try a smaller step, gradient clipping or another method"
+    if reached:
+        return ""
+    if grad_norm < STALL_GRAD and not distance <= FAR:
+        return f"stalled: gradient norm below {STALL_GRAD:g} far from a minimum (plateau or saddle)"
+    after = f" after {steps} steps" if steps is not None else ""
+    return f"not within tolerance{after}: run more steps or try a larger learning rate"
+
+
+def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6) -> list[dict]:
+    """One row per run: final loss, distance to the nearest minimum, steps to ``tol``, evaluations, status, hint.
+
+    Keys: "run", "final loss", "distance to minimum", "steps to tol" (int or "not reached"),
+    "f evals", "grad evals", "Hessian evals", "status", "hint". A run of N > 1 trajectories reports
+    medians (and mean evaluation counts) and a status that counts converged/diverged trajectories.
+    """
+    lambda_max = float(np.max(surface.eigenvalues)) if surface.eigenvalues is not None else None
+    rows = []
+    for run in runs:
+        tr = run.trajectory
+        xs, fs = as_xs(tr), as_series(tr, tr.fs)
+        steps = len(xs) - 1
+        k = np.asarray(tr.diverged_at)
+        distance = surface.nearest_minimum(xs[-1])[1]
+        reach = steps_to_tol(tr, surface.optimal_value, tol)
+        converged = (reach >= 0) & (k < 0)
+        rows.append({
+            "run": run.label,
+            "final loss": _median(fs[-1]),
+            "distance to minimum": _median(distance),
+            "steps to tol": _steps_cell(reach),
+            "f evals": _mean_count(tr.n_f),
+            "grad evals": _mean_count(tr.n_grad),
+            "Hessian evals": _mean_count(tr.n_hess),
+            "status": _status(converged, k),
+            "hint": hint_for(
+                diverged=bool((k >= 0).any()), reached=bool(converged.all()), lr=_lr_used(tr, k),
+                lambda_max=lambda_max, grad_norm=_median(as_series(tr, tr.grad_norms)[-1]),
+                distance=_median(distance), gd_like=run.optimizer is None or run.optimizer in GD_LIKE, steps=steps,
+            ),
+        })
+    return rows
+
+
+def _median(values) -> float:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else math.nan
+
+
+def _mean_count(counts) -> int:
+    return round(float(np.mean(counts))) if np.size(counts) else 0
+
+
+def _steps_cell(reach: np.ndarray) -> int | str:
+    hit = reach[reach >= 0]
+    if hit.size == 0:
+        return NOT_REACHED
+    if hit.size == reach.size:
+        return round(float(np.median(hit)))
+    return f"{round(float(np.median(hit)))} ({hit.size}/{reach.size} reached)"
+
+
+def _status(converged: np.ndarray, k: np.ndarray) -> str:
+    n, diverged = len(k), k >= 0
+    if n == 1:
+        return f"diverged at step {int(k[0])}" if diverged[0] else "converged" if converged[0] else "running"
+    if converged.all():
+        return f"converged (all {n})"
+    parts = [f"{int(converged.sum())}/{n} converged"]
+    if diverged.any():
+        parts.append(f"{int(diverged.sum())}/{n} diverged (first at step {int(k[diverged].min())})")
+    running = n - int(converged.sum()) - int(diverged.sum())
+    if running:
+        parts.append(f"{running}/{n} running")
+    return ", ".join(parts)
+
+
+def _lr_used(tr, k: np.ndarray) -> float | None:
+    """The largest learning rate used before divergence (by any diverged trajectory), else the last one."""
+    lrs = np.asarray(tr.lrs, dtype=float)
+    if lrs.size == 0:
+        return None
+    used = lrs[:, k >= 0] if (k >= 0).any() else lrs[-1:]
+    if (k >= 0).any():
+        steps = np.arange(len(lrs))[:, None]
+        used = np.where(steps < k[k >= 0], used, np.nan)
+    used = used[np.isfinite(used)]
+    return float(used.max()) if used.size else None
+
+
+# ---------------------------------------------------------------------------- ledger
+
+
+def fmt(value) -> str:
+    """A number to 4 significant digits ("—" when missing or non-finite)."""
+    return f"{value:.4g}" if value is not None and np.isfinite(value) else MISSING
+
+
+def fmt_vec(v) -> str:
+    """A 2-vector as "(a, b)" to 4 significant digits ("—" when missing or non-finite)."""
+    v = np.asarray(v, dtype=float)
+    return f"({v[0]:.4g}, {v[1]:.4g})" if v.shape == (2,) and np.isfinite(v).all() else MISSING
+
+
+def ledger_rows(runs: Sequence[RunView], step: int) -> list[dict]:
+    """For each run, the numbers of its step from iterate ``step`` to ``step + 1`` (first trajectory).
+
+    Keys: "run", "step", "lr", "g", "m", "v", "step size", "update", "loss before", "loss after";
+    vectors are "(a, b)" strings to 4 significant digits, "—" where the optimizer records no such quantity
+    (or the run was not recorded). ``update`` falls back to x_{t+1} − x_t. ``step`` is clipped to the run.
+    """
+    rows = []
+    for run in runs:
+        tr = run.trajectory
+        xs, fs = as_xs(tr), as_series(tr, tr.fs)
+        last = len(xs) - 1
+        t = int(np.clip(step, 0, last))
+        n = xs.shape[1]
+        row = {"run": run.label if n == 1 else f"{run.label} (trajectory 1 of {n})", "step": t,
+               "lr": fmt(tr.lrs[t, 0]) if t < last else MISSING}
+        for key, column in LEDGER_FIELDS:
+            inner = tr.internals.get(key)
+            row[column] = fmt_vec(inner[t, 0]) if inner is not None and t < last else MISSING
+        if row["update"] == MISSING and t < last:
+            row["update"] = fmt_vec(xs[t + 1, 0] - xs[t, 0])
+        row["loss before"] = fmt(fs[t, 0])
+        row["loss after"] = fmt(fs[t + 1, 0]) if t < last else MISSING
+        rows.append(row)
+    return rows

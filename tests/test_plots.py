@@ -1,0 +1,517 @@
+"""The figure builders in ``plots``: pure functions checked on their Plotly output (no Streamlit)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from optimizers import Trajectory, get_optimizer, run
+from plots import (
+    CLICK_GRID_NAME,
+    MAX_FRAMES,
+    PALETTE,
+    Overlays,
+    RunView,
+    clicked_start,
+    contour_figure,
+    curves_figure,
+    gradient_field,
+    hint_for,
+    ledger_rows,
+    shown_values,
+    summary_rows,
+    surface_figure,
+    surface_grid,
+)
+from plots.raster import band_colors, contour_levels, png_data_uri
+from surfaces import get_surface, surface_from_expression
+
+
+@pytest.fixture(scope="module")
+def rosen():
+    s = get_surface("rosenbrock")
+    return s, surface_grid(s)
+
+
+@pytest.fixture(scope="module")
+def bowl():
+    s = get_surface("ill_conditioned_bowl", kappa=10.0, angle=30.0)
+    return s, surface_grid(s)
+
+
+def adam_run(surface, steps=300, x0=None, label="Adam", color=PALETTE[0]):
+    tr = run(get_optimizer("adam", lr=0.05), surface, [surface.start if x0 is None else x0], steps, record=True)
+    return RunView(label, color, tr)
+
+
+def diverging_sgd(bowl_surface, steps=60):
+    """Plain GD with lr = 0.25 > 2/λmax = 0.2 on the κ = 10 bowl: diverges (escapes) after a few dozen steps."""
+    tr = run(get_optimizer("sgd", lr=0.25), bowl_surface, [bowl_surface.start], steps, record=True)
+    assert tr.diverged_at[0] > 0
+    return RunView("SGD lr=0.25", PALETTE[5], tr, optimizer="sgd")
+
+
+def roles(fig, role):
+    return [i for i, t in enumerate(fig.data) if isinstance(t.meta, dict) and t.meta.get("role") == role]
+
+
+def trace(fig, role, run_index=None):
+    found = [t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("role") == role
+             and (run_index is None or t.meta.get("run") == run_index)]
+    assert len(found) == 1, (role, run_index, len(found))
+    return found[0]
+
+
+def xy(t):
+    return np.asarray(t.x, dtype=float), np.asarray(t.y, dtype=float)
+
+
+def fake_trajectory(xs, diverged_at=-1):
+    """A hand-made Trajectory (N = 1) for cases the engine never produces, e.g. finite points at 1e30."""
+    xs = np.asarray(xs, dtype=float)[:, None, :]
+    t1 = len(xs)
+    with np.errstate(all="ignore"):
+        fs = np.sum(xs**2, axis=-1)
+    return Trajectory(xs, fs, np.sqrt(fs), np.array([diverged_at]), np.full((t1 - 1, 1), 0.1),
+                      np.zeros(1, int), np.full(1, t1 - 1), np.zeros(1, int), {})
+
+
+# ---------------------------------------------------------------------------- contour view
+
+
+def test_contour_trace_counts_for_two_runs(rosen):
+    s, g = rosen
+    runs = [adam_run(s), adam_run(s, x0=[1.5, -0.5], label="B", color=PALETTE[1])]
+    fig = contour_figure(s, g, runs)
+    kinds = [t.meta["role"] if isinstance(t.meta, dict) else t.type for t in fig.data]
+    assert kinds == ["contour", "minimum", "path", "start", "end", "path", "start", "end"]
+    assert [t.name for t in fig.data if t.showlegend is not False and t.type != "contour"] == ["minimum", "Adam", "B"]
+    fig = contour_figure(s, g, runs, step=10, animate=True)
+    assert len(fig.data) == 8 + 2 + 2  # + a step marker and an animated marker per run
+    assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
+
+
+def test_markers_overlay_toggles_iterate_markers(rosen):
+    s, g = rosen
+    runs = [adam_run(s)]
+    assert trace(contour_figure(s, g, runs), "path").mode == "lines+markers"
+    assert trace(contour_figure(s, g, runs, overlays=Overlays(markers=False)), "path").mode == "lines"
+
+
+def test_diverged_path_stops_at_last_finite_point(bowl):
+    s, g = bowl
+    sgd = diverging_sgd(s)
+    k = int(sgd.trajectory.diverged_at[0])
+    fig = contour_figure(s, g, [adam_run(s), sgd])
+    path = trace(fig, "path", 1)
+    x, y = xy(path)
+    steps = np.asarray(path.customdata, dtype=float)[:, 0]
+    finite = np.isfinite(x) & np.isfinite(y)
+    assert finite.any() and steps[finite].max() == k - 1  # nothing drawn from the divergence on
+    cross = trace(fig, "diverged", 1)
+    last = sgd.trajectory.xs[k - 1, 0]
+    np.testing.assert_allclose(np.c_[xy(cross)][0], last, rtol=1e-6)
+    assert cross.text[0] == f"diverged at step {k}" and cross.marker.symbol == "x"
+    assert not roles(fig, "end") == [] and all(fig.data[i].meta["run"] == 0 for i in roles(fig, "end"))
+    # the last finite point is far off-screen, so the exit from the view is marked on its edge
+    (x0, x1), (y0, y1) = s.bounds
+    ex, ey = xy(trace(fig, "escaped", 1))
+    assert (np.isclose(ex, [x0, x1]).any() or np.isclose(ey, [y0, y1]).any()) and x0 <= ex[0] <= x1
+
+
+def test_points_after_a_flagged_divergence_are_never_drawn(bowl):
+    s, g = bowl
+    tr = fake_trajectory([[-9.0, 3.0], [-5.0, 1.0], [-2.0, 0.5], [-1.0, 0.2]], diverged_at=2)
+    fig = contour_figure(s, g, [RunView("flagged", PALETTE[3], tr)], step=3)
+    x, _ = xy(trace(fig, "path"))
+    assert np.isfinite(x).tolist() == [True, True, False, False]
+    np.testing.assert_allclose(np.c_[xy(trace(fig, "diverged"))][0], [-5.0, 1.0])
+    assert np.isnan(np.asarray(trace(fig, "step").x, dtype=float)).all()
+
+
+def test_axes_stay_at_bounds_even_when_a_run_escapes_to_1e30(bowl):
+    s, g = bowl
+    xs = [[-9.0, 3.0], [-5.0, 1.0], [1e10, -1e10], [1e30, 1e30]]
+    escaped = RunView("escaped", PALETTE[2], fake_trajectory(xs))  # finite, huge, never flagged as diverged
+    fig = contour_figure(s, g, [escaped], step=3, animate=True)
+    (x0, x1), (y0, y1) = s.bounds
+    assert list(fig.layout.xaxis.range) == [x0, x1] and list(fig.layout.yaxis.range) == [y0, y1]
+    assert np.isfinite(list(fig.layout.xaxis.range) + list(fig.layout.yaxis.range)).all()
+    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert "Infinity" not in fig.to_json()
+    assert np.isfinite(np.asarray(trace(fig, "path").x, dtype=float)).all()
+
+
+def test_animation_frames_are_small_and_touch_only_marker_traces(rosen):
+    s, g = rosen
+    runs = [adam_run(s, steps=1000), adam_run(s, steps=40, x0=[1.5, -0.5], label="B")]
+    fig = contour_figure(s, g, runs, animate=True, clickable=True, overlays=Overlays(gradient_field=True))
+    animated = roles(fig, "animated")
+    assert len(fig.frames) <= MAX_FRAMES and len(fig.frames) >= 100
+    for frame in fig.frames:
+        assert list(frame.traces) == animated
+        assert all(set(d.to_plotly_json()) <= {"x", "y", "type"} for d in frame.data)
+    assert max(len(json.dumps(f.to_plotly_json())) for f in fig.frames) < 400
+    names = [f.name for f in fig.frames]
+    assert names[0] == "0" and names[-1] == "1000"  # subsampled evenly, both ends kept
+    b = trace(fig, "animated", 1)
+    last_b = runs[1].trajectory.xs[-1, 0]  # the short run waits at its end
+    np.testing.assert_allclose([fig.frames[-1].data[1].x[0], fig.frames[-1].data[1].y[0]], last_b, rtol=1e-5)
+    assert b.type == "scatter"
+    play, pause = fig.layout.updatemenus[0].buttons
+    assert play.method == pause.method == "animate"
+    assert play.args[1]["frame"]["redraw"] is False and play.args[1]["transition"]["duration"] == 0
+    assert list(pause.args[0]) == [None]
+    assert [st.args[0][0] for st in fig.layout.sliders[0].steps] == names
+    # plotly.js drops the contour's SVG while animating: the same bands are drawn as a background image
+    (image,) = fig.layout.images
+    assert image.source.startswith("data:image/png;base64,") and image.layer == "below"
+
+
+def test_short_runs_get_one_frame_per_step(rosen):
+    s, g = rosen
+    fig = contour_figure(s, g, [adam_run(s, steps=50)], animate=True)
+    assert [f.name for f in fig.frames] == [str(t) for t in range(51)]
+    assert not contour_figure(s, g, [adam_run(s, steps=50)]).frames
+
+
+def test_default_contour_payload_is_small(rosen):
+    s, g = rosen
+    one = [adam_run(s, steps=500)]
+    assert len(contour_figure(s, g, one).to_json()) < 400_000
+    assert len(contour_figure(s, g, one, step=250, animate=True, clickable=True).to_json()) < 400_000
+    assert '"dtype":"f4"' in contour_figure(s, g, one).to_json()  # float32 typed arrays
+
+
+def test_long_runs_use_webgl(rosen):
+    s, g = rosen
+    short = adam_run(s, steps=500)
+    ensemble = RunView("noisy", PALETTE[2], run(get_optimizer("sgd", lr=1e-3), s, [s.start] * 8, 200, noise=1.0))
+    fig = contour_figure(s, g, [short, ensemble])
+    assert trace(fig, "path", 0).type == "scatter" and trace(fig, "path", 1).type == "scattergl"
+    assert trace(fig, "path", 1).line.width < trace(fig, "path", 0).line.width  # N > 1: thinner
+    assert np.isnan(np.asarray(trace(fig, "path", 1).x, dtype=float)).sum() == 7  # 8 paths, 7 gaps
+
+
+def test_gradient_field_points_downhill_and_skips_nan():
+    def grad(w):
+        x, y = w[..., 0], w[..., 1]
+        return np.stack([0.5 / np.sqrt(x), 2.0 * y], axis=-1)  # NaN for x < 0
+
+    s = surface_from_expression("sqrt_bowl", lambda x, y: np.sqrt(x) + y * y, bounds=((-1, 3), (-2, 2)),
+                                start=(2.0, 1.0), latex="", lesson="", grad=grad)
+    x, y = gradient_field(s)
+    assert None in x and not any(v is not None and not np.isfinite(v) for v in x + y)
+    pieces, cur = [], []
+    for px, py in zip([*x, None], [*y, None], strict=True):
+        if px is None:
+            pieces.append(np.array(cur))
+            cur = []
+        else:
+            cur.append((px, py))
+    shafts, heads = pieces[0::2], pieces[1::2]
+    assert len(shafts) == len(heads) and all(len(p) == 2 for p in shafts) and all(len(h) == 3 for h in heads)
+    starts = np.array([p[0] for p in shafts])
+    assert (starts[:, 0] > 0).all()  # no arrow where the gradient is NaN
+    assert len(shafts) == 11 * 15  # cell centres x = -1 + (i + 1/2) 4/15 > 0 for i >= 4: 11 of 15 columns
+    d = np.array([p[1] - p[0] for p in shafts])
+    assert (np.sum(d * s.grad(starts), axis=1) < 0).all()
+    assert np.all(heads[0][1] == shafts[0][1])  # the head sits on the tip
+    fig = contour_figure(s, surface_grid(s, 40), overlays=Overlays(gradient_field=True))
+    assert len(roles(fig, "gradient-field")) == 1
+
+
+def test_eigen_directions_and_polyak(bowl):
+    s, g = bowl
+    base = adam_run(s)
+    avg = np.cumsum(base.trajectory.xs, axis=0) / np.arange(1, len(base.trajectory.xs) + 1)[:, None, None]
+    r = base._replace(polyak=avg[:, 0])
+    fig = contour_figure(s, g, [r], overlays=Overlays(eigen_directions=True, polyak=True))
+    eig = [fig.data[i] for i in roles(fig, "eigen")]
+    assert sorted(t.text[1] for t in eig) == ["λ=1", "λ=10"]
+    for t, v in zip(sorted(eig, key=lambda t: t.text[1]), s.eigenvectors.T, strict=True):
+        p = np.c_[xy(t)]
+        u = (p[2] - p[0]) / np.linalg.norm(p[2] - p[0])
+        assert abs(abs(u @ v) - 1) < 1e-6  # along the eigenvector ...
+        w = p[1] - s.minima[0]
+        assert abs(w[0] * v[1] - w[1] * v[0]) < 1e-3  # ... through the minimum
+    pol = trace(fig, "polyak")
+    assert pol.line.dash == "dash" and pol.line.color == r.color
+    np.testing.assert_allclose(np.c_[xy(pol)], avg[:, 0], rtol=1e-5)
+    assert not roles(contour_figure(get_surface("rosenbrock"), g, overlays=Overlays(eigen_directions=True)), "eigen")
+
+
+def test_step_marker_and_arrows(rosen):
+    s, g = rosen
+    r = adam_run(s)
+    t = 25
+    fig = contour_figure(s, g, [r], step=t, overlays=Overlays(step_arrows=True))
+    np.testing.assert_allclose(np.c_[xy(trace(fig, "step"))][0], r.trajectory.xs[t, 0], rtol=1e-6)
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    assert len(arrows) == 3  # −η∇f, −η·m, Δx
+    for a in arrows:
+        assert a.axref == "x" and a.ayref == "y" and a.arrowhead == 2
+        np.testing.assert_allclose([a.ax, a.ay], r.trajectory.xs[t, 0])
+    update = r.trajectory.xs[t + 1, 0] - r.trajectory.xs[t, 0]
+    labels = {a.text: a for a in fig.layout.annotations if not a.showarrow}
+    assert set(labels) == {"−η∇f", "−η·m", "Δx"}
+    tip = next(a for a in arrows if a.arrowcolor == r.color)
+    d = np.array([tip.x - tip.ax, tip.y - tip.ay])
+    assert d @ update / (np.linalg.norm(d) * np.linalg.norm(update)) > 0.999  # same direction as the update
+    g_arrow = next(a for a in arrows if a.arrowcolor == "#FFFFFF")
+    grad = r.trajectory.internals["grad"][t, 0]
+    assert (g_arrow.x - g_arrow.ax) * grad[0] + (g_arrow.y - g_arrow.ay) * grad[1] < 0
+    plain = run(get_optimizer("sgd", lr=1e-3), s, [s.start], 30)  # not recorded: −∇f and Δx still drawn
+    fig = contour_figure(s, g, [RunView("sgd", PALETTE[1], plain)], step=5, overlays=Overlays(step_arrows=True))
+    assert len([a for a in fig.layout.annotations if a.showarrow]) == 2
+
+
+def test_click_grid_covers_the_bounds(bowl):
+    s, g = bowl
+    fig = contour_figure(s, g, [adam_run(s)], clickable=True)
+    (i,) = [i for i, t in enumerate(fig.data) if t.name == CLICK_GRID_NAME]
+    grid = fig.data[i]
+    assert grid.meta == {"role": "click-grid"} and grid.marker.opacity == 0 and grid.mode == "markers"
+    x, y = xy(grid)
+    (x0, x1), (y0, y1) = s.bounds
+    assert len(x) == 1600 and len(np.unique(x)) == len(np.unique(y)) == 40
+    assert (x.min(), x.max(), y.min(), y.max()) == (x0, x1, y0, y1)
+    assert fig.layout.clickmode == "event+select"
+    event = {"points": [{"curve_number": 0, "x": 9, "y": 9}, {"curve_number": i, "x": 1.5, "y": -2.0}]}
+    assert clicked_start(fig, event) == (1.5, -2.0)
+    assert clicked_start(fig, {"points": []}) is None
+
+
+def test_layout_fonts_legend_and_uirevision(rosen):
+    s, g = rosen
+    small, big = contour_figure(s, g, font_scale=1.0), contour_figure(s, g, font_scale=2.0)
+    assert big.layout.font.size == 2 * small.layout.font.size
+    assert small.layout.legend.orientation == "h" and small.layout.legend.y < 0
+    assert small.layout.uirevision and small.layout.height == 560
+    assert small.data[0].colorbar.title.text == "log₁₀(f − f*)"
+    assert contour_figure(get_surface("booth"), surface_grid(get_surface("booth"))).data[0].colorbar.title.text == "f"
+
+
+def test_background_image_matches_contour_levels():
+    shown = np.array([[0.0, 1.0], [2.0, 3.0]])
+    levels = contour_levels(shown, target=3)
+    assert levels == {"start": 1.0, "end": 2.0, "size": 1.0}
+    scale = [[0.0, "#000000"], [1.0, "#ffffff"]]
+    rgba = band_colors(np.array([[0.5, 1.5], [2.5, np.nan]]), levels, scale)
+    # bands below start, [1, 2) and above end get colour scale positions 0, 1/2 and 1; NaN is transparent
+    assert rgba[1, 0, 0] == 0 and rgba[1, 1, 0] == 128 and rgba[0, 0, 0] == 255 and rgba[0, 1, 3] == 0
+    assert png_data_uri(rgba).startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+# ---------------------------------------------------------------------------- 3D view
+
+
+def test_surface_path_lies_on_the_shown_surface(rosen, bowl):
+    for s, g in (rosen, bowl):
+        r = adam_run(s)
+        fig = surface_figure(s, g, [r], step=10)
+        path = trace(fig, "path")
+        x, y = xy(path)
+        z = np.asarray(path.z, dtype=float)
+        ok = np.isfinite(z)
+        assert ok.sum() > 100
+        expected = shown_values(s, g, s.f(np.c_[x[ok], y[ok]].astype(float)))
+        np.testing.assert_allclose(z[ok], expected, rtol=1e-4, atol=1e-4)
+        step = trace(fig, "step")
+        np.testing.assert_allclose(step.z[0], shown_values(s, g, r.trajectory.fs[10, 0]), rtol=1e-5)
+    # the transform is the grid's own: at the grid nodes it reproduces grid.shown
+    s, g = rosen
+    nodes = np.stack(np.meshgrid(g.x.astype(float), g.y.astype(float)), -1)
+    np.testing.assert_allclose(shown_values(s, g, s.f(nodes)), g.shown, rtol=1e-4, atol=1e-4)
+
+
+def test_surface_figure_diverged_path_stops(bowl):
+    s, g = bowl
+    sgd = diverging_sgd(s)
+    fig = surface_figure(s, g, [sgd])
+    x, _ = xy(trace(fig, "path"))
+    assert np.isfinite(x).sum() <= sgd.trajectory.diverged_at[0]
+    assert trace(fig, "diverged").marker.symbol == "x"
+    assert not roles(fig, "end")
+
+
+# ---------------------------------------------------------------------------- curves
+
+
+@pytest.mark.parametrize("kind", ["loss", "grad_norm", "distance"])
+def test_log_curves_have_no_non_positive_values(bowl, kind):
+    s, _g = bowl
+    at_min = RunView("at minimum", PALETTE[1], run(get_optimizer("sgd", lr=0.1), s, [[0.0, 0.0]], 20))
+    fig = curves_figure([adam_run(s), at_min, diverging_sgd(s)], kind=kind, step=5, surface=s)
+    assert fig.layout.yaxis.type == "log"
+    for t in fig.data:
+        y = np.asarray(t.y, dtype=float)
+        assert (y[np.isfinite(y)] > 0).all()
+    assert trace(fig, "diverged").text[0].startswith("diverged at step")
+    assert any(sh.type == "line" and sh.x0 == 5 for sh in fig.layout.shapes)
+
+
+def test_loss_curve_without_known_optimum_is_linear_f():
+    s = get_surface("saddle")
+    assert s.optimal_value is None
+    r = adam_run(s, steps=30)
+    fig = curves_figure([r], kind="loss", surface=s)
+    assert fig.layout.yaxis.type == "linear" and fig.layout.yaxis.title.text == "f"
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, float), r.trajectory.fs[:, 0], rtol=1e-5)
+
+
+def test_ensemble_curves_draw_median_and_band(rosen):
+    s, _g = rosen
+    tr = run(get_optimizer("sgd", lr=1e-3), s, [s.start] * 10, 100, noise=2.0, seed=1)
+    fig = curves_figure([RunView("noisy", PALETTE[2], tr)], kind="loss", optimal_value=0.0)
+    assert [t.meta["role"] for t in fig.data] == ["band", "band", "curve"]
+    high, low, median = (np.asarray(t.y, float) for t in fig.data)
+    np.testing.assert_allclose(median, np.median(tr.fs, axis=1), rtol=1e-5)
+    np.testing.assert_allclose(low, np.percentile(tr.fs, 10, axis=1), rtol=1e-5)
+    assert (high >= median).all() and (median >= low).all()
+    assert fig.data[1].fill == "tonexty" and fig.data[1].fillcolor.startswith("rgba(")
+
+
+def test_lr_curve_and_distance_needs_surface(rosen):
+    s, _g = rosen
+    r = adam_run(s, steps=40)
+    fig = curves_figure([r], kind="lr")
+    np.testing.assert_allclose(np.asarray(fig.data[0].x), np.arange(1, 41))
+    np.testing.assert_allclose(np.asarray(fig.data[0].y, float), 0.05)
+    with pytest.raises(ValueError, match="surface"):
+        curves_figure([r], kind="distance")
+    with pytest.raises(ValueError, match="unknown kind"):
+        curves_figure([r], kind="speed")
+
+
+def test_long_curves_use_webgl(rosen):
+    s, _g = rosen
+    fig = curves_figure([adam_run(s, steps=1500)], kind="grad_norm")
+    assert fig.data[0].type == "scattergl"
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+def test_summary_reports_divergence_and_the_bowl_hint(bowl):
+    s, _g = bowl
+    sgd = diverging_sgd(s)
+    (row,) = summary_rows(s, [sgd])
+    assert row["status"] == f"diverged at step {sgd.trajectory.diverged_at[0]}"
+    assert "2/λmax = 0.2" in row["hint"] and row["steps to tol"] == "not reached"
+    assert row["grad evals"] == sgd.trajectory.n_grad[0]
+
+
+def test_summary_steps_to_tol_match_an_independent_count(bowl):
+    s, _g = bowl
+    tr = run(get_optimizer("sgd", lr=0.15), s, [s.start], 300)
+    expected = next(t for t in range(301) if s.f(tr.xs[t, 0]) - s.optimal_value <= 1e-6)
+    (row,) = summary_rows(s, [RunView("gd", PALETTE[0], tr, optimizer="sgd")])
+    assert row["steps to tol"] == expected and row["status"] == "converged" and row["hint"] == ""
+    assert row["distance to minimum"] == pytest.approx(np.linalg.norm(tr.xs[-1, 0]))
+    short = tr._replace(xs=tr.xs[:21], fs=tr.fs[:21], grad_norms=tr.grad_norms[:21], lrs=tr.lrs[:20])
+    (row,) = summary_rows(s, [RunView("gd", PALETTE[0], short)])
+    assert row["status"] == "running" and row["steps to tol"] == "not reached" and "more steps" in row["hint"]
+
+
+def test_summary_for_an_ensemble(bowl):
+    s, _g = bowl
+    tr = run(get_optimizer("sgd", lr=np.array([0.1, 0.15, 0.25])), s, [s.start] * 3, 200)
+    (row,) = summary_rows(s, [RunView("sweep", PALETTE[0], tr, optimizer="sgd")])
+    k = tr.diverged_at[2]
+    assert row["status"] == f"2/3 converged, 1/3 diverged (first at step {k})"
+    assert "2/λmax" in row["hint"]
+
+
+def test_hint_for():
+    assert "2/λmax = 0.2" in hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0)
+    assert hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0, gd_like=False).startswith(
+        "learning rate too large")
+    assert hint_for(diverged=True, reached=False, lr=0.1, lambda_max=10.0).startswith("learning rate too large")
+    assert hint_for(diverged=False, reached=True) == ""
+    stalled = hint_for(diverged=False, reached=False, lr=0.1, grad_norm=1e-9, distance=2.0)
+    assert stalled == "stalled: gradient norm below 1e-06 far from a minimum (plateau or saddle)"
+    assert "stalled" not in hint_for(diverged=False, reached=False, grad_norm=1e-9, distance=1e-3)
+
+
+def test_ledger_rows_equal_internals_at_step(rosen, bowl):
+    s, _g = rosen
+    r = adam_run(s)
+    t = 17
+    (row,) = ledger_rows([r], t)
+    for key, column in [("grad", "g"), ("m", "m"), ("v", "v"), ("step_size", "step size"), ("update", "update")]:
+        numbers = [float(v) for v in re.findall(r"[-+0-9.e]+", row[column])]
+        np.testing.assert_allclose(numbers, r.trajectory.internals[key][t, 0], rtol=1e-3)
+    assert float(row["loss before"]) == pytest.approx(r.trajectory.fs[t, 0], rel=1e-3)
+    assert float(row["loss after"]) == pytest.approx(r.trajectory.fs[t + 1, 0], rel=1e-3)
+    assert row["step"] == t and row["lr"] == "0.05"
+    sb, _ = bowl
+    plain = RunView("sgd", PALETTE[1], run(get_optimizer("sgd", lr=0.1), sb, [sb.start], 10))
+    (row,) = ledger_rows([plain], 3)
+    assert row["m"] == row["g"] == "—" and row["update"] != "—"  # not recorded, but the step is known
+    (row,) = ledger_rows([plain], 99)  # past the end: the last iterate, no step
+    assert row["step"] == 10 and row["update"] == "—" and row["loss after"] == "—"
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def all_figures():
+    s = get_surface("rosenbrock")
+    g = surface_grid(s, 60)
+    b = get_surface("ill_conditioned_bowl")
+    r = adam_run(s, steps=200)
+    yield contour_figure(s, g, [r], step=20, overlays=Overlays(True, True, True, True), animate=True, clickable=True)
+    yield contour_figure(b, surface_grid(b, 60), [diverging_sgd(b)], overlays=Overlays(eigen_directions=True))
+    yield surface_figure(s, g, [r], step=20, font_scale=1.5)
+    for kind in ("loss", "grad_norm", "distance", "lr"):
+        yield curves_figure([r], kind=kind, step=20, surface=s)
+
+
+def test_figures_render_to_html():
+    for fig in all_figures():
+        assert isinstance(fig, go.Figure)
+        html = pio.to_html(fig, include_plotlyjs="cdn", full_html=True)
+        assert "Plotly.newPlot" in html and len(html) < 1_000_000
+        go.Figure(json.loads(fig.to_json()))  # round-trips through plotly's validators
+
+
+@pytest.mark.browser
+def test_contour_survives_play_in_a_real_browser(tmp_path):
+    """plotly.js in Chromium: Play moves the markers and the filled-contour image stays under them."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = "/usr/bin/chromium"
+    import os
+
+    if not os.path.exists(chromium):
+        pytest.skip("no system Chromium")
+    s = get_surface("rosenbrock")
+    r = adam_run(s, steps=40)
+    fig = contour_figure(s, surface_grid(s, 60), [r], animate=True, clickable=True)
+    page_file = tmp_path / "fig.html"
+    pio.write_html(fig, page_file, include_plotlyjs=True, div_id="plot", auto_play=False)
+    index = roles(fig, "animated")[0]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(page_file.as_uri())
+        page.wait_for_function("document.querySelector('#plot') && document.querySelector('#plot')._fullData")
+        before = page.evaluate(f"document.querySelector('#plot').data[{index}].x[0]")
+        page.get_by_text("Play").click()
+        page.wait_for_function("document.querySelector('#plot')._fullLayout._currentFrame === '40'", timeout=20_000)
+        after = page.evaluate(f"document.querySelector('#plot').data[{index}].x[0]")
+        images = page.evaluate("[...document.querySelectorAll('image')].filter(i => "
+                               "(i.getAttribute('href') || '').startsWith('data:image/png')).length")
+        browser.close()
+    assert errors == []
+    assert after == pytest.approx(r.trajectory.xs[-1, 0, 0], rel=1e-4) and after != before
+    assert images == 1
