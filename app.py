@@ -1,40 +1,67 @@
-"""Optimizer visualizer: how optimization algorithms move across 2D loss surfaces."""
+"""Optimizer visualizer: how optimization algorithms move across 2D loss surfaces.
+
+Run with ``make run``. ``main()`` reads as a table of contents: read the state (the URL on
+the first visit, then the widgets) into a plain config, compute through cached functions,
+build pure figures, render, and write the config back to the URL so the link reproduces it.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from plots import contour_figure, surface_figure, surface_grid
-from surfaces import SURFACES, get_surface
+from ui.config import VIEWS, from_query, to_query
+from ui.controls import config_from_sidebar, ensure_defaults
+from ui.explore import EXPLORE_VIEWS
+from ui.lessons import LESSONS
+from ui.views import compare_view
+
+VIEW_TITLES = {"compare": "Compare runs", "basins": "Basin map", "sweep": "Hyperparameter sweep",
+               "ensemble": "Noise ensemble", "tune": "Fair comparison"}
 
 
-def surface_controls() -> tuple[str, dict]:
-    name = st.sidebar.selectbox("Surface", list(SURFACES), format_func=lambda n: SURFACES[n].title)
-    values = {}
-    for p in SURFACES[name].params:
-        key = f"surface.{name}.{p.name}"
-        if p.kind == "text":
-            values[p.name] = st.sidebar.text_input(p.label, p.default, key=key, help=p.help)
-        else:
-            values[p.name] = st.sidebar.slider(p.label, float(p.low), float(p.high), float(p.default), key=key, help=p.help)
-    return name, values
+def read_url_once() -> None:
+    """On a session's first run, load the link's state into the widgets and keep its notices."""
+    if "run_ids" in st.session_state:
+        return
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    config, notices = from_query(query)
+    ensure_defaults(config)
+    st.session_state["notices"] = notices
+
+
+def header(config, surface, error) -> None:
+    if config.presentation:
+        st.markdown("<style>h1{font-size:2.6rem} .stMarkdown p{font-size:1.3rem}</style>", unsafe_allow_html=True)
+    st.title("Optimizer visualizer")
+    for notice in st.session_state.get("notices", []):
+        st.warning(notice, icon=":material/link:")
+    if error:
+        st.error(f"The formula was not accepted, so the last good surface is shown. {error}")
+    lesson = LESSONS.get(config.lesson)
+    if lesson:
+        st.info(f"**{lesson.title}.** {lesson.text}", icon=":material/school:")
+    cols = st.columns([2, 1])
+    cols[0].latex(surface.latex)
+    cols[1].caption(surface.lesson)
+
+
+def choose_view() -> str:
+    view = st.segmented_control("View", list(VIEWS), format_func=VIEW_TITLES.get, key="view",
+                                label_visibility="collapsed")
+    return view or "compare"
 
 
 def main() -> None:
-    st.set_page_config(page_title="Optimizer visualizer", layout="wide")
-    st.title("Optimizer visualizer")
-    name, values = surface_controls()
-    try:
-        surface = get_surface(name, **values)
-    except ValueError as error:
-        st.error(str(error))
-        return
-    st.latex(surface.latex)
-    st.caption(surface.lesson)
-    grid = surface_grid(surface)
-    left, right = st.columns(2)
-    left.plotly_chart(contour_figure(surface, grid), key="contour")
-    right.plotly_chart(surface_figure(surface, grid), key="surface3d")
+    st.set_page_config(page_title="Optimizer visualizer", page_icon="📉", layout="wide")
+    read_url_once()
+    config, surface, error = config_from_sidebar()
+    header(config, surface, error)
+    view = choose_view()
+    if view == "compare":
+        compare_view(config, surface)
+    else:
+        EXPLORE_VIEWS[view](config, surface)
+    st.query_params.from_dict(to_query(config))
 
 
 if __name__ == "__main__":

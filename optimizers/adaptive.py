@@ -80,7 +80,7 @@ def adagrad(lr, lr_decay, eps, initial_accumulator_value, weight_decay) -> Optim
           help="Decay of the running mean of squared gradients.", domain=(0.0, 1.0), open_high=True),
     hyper.eps(1e-8),
     hyper.momentum(0.0),
-    hyper.flag("centered", False, "centered", "Divide by an estimate of the variance instead of the raw second moment."),
+    hyper.flag("centered", False, "centered", "Divide by an estimate of the variance, not the raw second moment."),
     hyper.weight_decay(),
 )
 def rmsprop(lr, alpha, eps, momentum, centered, weight_decay) -> Optimizer:
@@ -90,7 +90,7 @@ def rmsprop(lr, alpha, eps, momentum, centered, weight_decay) -> Optimizer:
 
         g_t &= \nabla f(x_{t-1}) + \lambda x_{t-1} \\
         v_t &= \alpha v_{t-1} + (1 - \alpha) g_t^2 \\
-        \tilde v_t &= v_t - \bar g_t^2,\ \ \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t \quad \text{(centered only)} \\
+        \bar g_t &= \alpha \bar g_{t-1} + (1-\alpha) g_t, \quad \tilde v_t = v_t - \bar g_t^2 \quad \text{(centered)} \\
         b_t &= \mu b_{t-1} + g_t / (\sqrt{\tilde v_t} + \epsilon) \\
         x_t &= x_{t-1} - \eta\, b_t
 

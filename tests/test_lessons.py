@@ -61,14 +61,14 @@ def test_rotation_defeats_adam():
 
 
 def test_saddle_traps_full_batch_and_noise_escapes():
-    surface, runs = trajectories("saddle")
+    _, runs = trajectories("saddle")
     trapped, escaped = runs["SGD, full batch"], runs["SGD, batch 4"]
     assert np.all(trapped.xs[:, 0, 1] == 0.0) and abs(trapped.xs[-1, 0, 0]) < 0.1
     assert escaped.fs[-1, 0] < -1.0
 
 
 def test_adagrad_stalls_while_rmsprop_arrives():
-    surface, runs = trajectories("adagrad_stall")
+    _, runs = trajectories("adagrad_stall")
     adagrad, rmsprop = runs["AdaGrad"], runs["RMSProp"]
     assert rmsprop.fs[-1, 0] < 0.01 < adagrad.fs[-1, 0]
     step_lengths = np.linalg.norm(np.diff(adagrad.xs[:, 0], axis=0), axis=-1)
@@ -139,7 +139,7 @@ def test_small_batches_leave_the_sharp_minimum():
 
 
 def test_decay_schedules_settle_closer_than_constant():
-    surface, runs = trajectories("schedules", copies=50)
+    _, runs = trajectories("schedules", copies=50)
 
     def spread(tr):  # mean distance to the minimum over the last 20 steps and all copies
         return float(np.mean(np.linalg.norm(tr.xs[-20:], axis=-1)))

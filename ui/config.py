@@ -130,7 +130,7 @@ def coerce(param: Param, text: str, owner: str) -> tuple[object, str | None]:
         return param.default, f"{where}: {text[:40]!r} is not a finite number; using the default"
     clamped = min(max(number, param.low), param.high)
     if param.kind == "int":
-        clamped = int(round(clamped))
+        clamped = round(clamped)
     if clamped != number:
         return clamped, f"{where} = {number:g} is outside [{param.low:g}, {param.high:g}]; clamped to {clamped:g}"
     return clamped, None

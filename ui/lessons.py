@@ -28,7 +28,7 @@ def _lesson(name, title, text, surface, runs, *, surface_params=(), **settings) 
     return Lesson(name, title, text, config)
 
 
-def R(optimizer, label="", *, schedule="constant", schedule_params=None, batch_size=0, **hparams):  # noqa: N802
+def R(optimizer, label="", *, schedule="constant", schedule_params=None, batch_size=0, **hparams):
     """A run, written like a table row: ``R("sgd", "SGD", lr=0.1)``."""
     return RunConfig(
         optimizer, non_default(OPTIMIZERS[optimizer].params, hparams), schedule,

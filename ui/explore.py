@@ -1,0 +1,240 @@
+"""The views that only a vectorized engine can draw: basin maps, sweeps, ensembles, fair tuning.
+
+Each view's own settings sit above its figure; heavy work goes through ``st.cache_data`` keyed
+by plain values, and long maps report progress (a changed setting interrupts them there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+import analysis
+from optimizers import OPTIMIZERS
+from plots.maps import basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
+from surfaces import Surface
+
+from .compute import build_optimizer, make_surface
+from .config import MAX_RUNS, AppConfig, Items, RunConfig, items
+from .controls import apply_config
+from .views import CHART_CONFIG, cached_grid
+
+
+def _run_choice(config: AppConfig, label: str, key: str, *, multiple: bool = False):
+    """Pick runs of the comparison by their labels; returns indices."""
+    labels = [run.display_label(i) for i, run in enumerate(config.runs)]
+    if not labels:
+        st.info("Add a run in the sidebar first.")
+        return [] if multiple else None
+    if multiple:
+        chosen = st.multiselect(label, range(len(labels)), default=list(range(min(3, len(labels)))),
+                                format_func=labels.__getitem__, key=key)
+        return list(chosen)
+    return st.selectbox(label, range(len(labels)), format_func=labels.__getitem__, key=key)
+
+
+# ---------------------------------------------------------------------------- basins
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_basin_map(name: str, params: Items, run: RunConfig, weight_decay: float, resolution: int, steps: int,
+                     _progress=None) -> analysis.BasinMap:
+    surface = make_surface(name, params)
+    optimizer = build_optimizer(run, weight_decay)
+    return analysis.basin_map(optimizer, surface, resolution=resolution, steps=steps, progress=_progress)
+
+
+def basins_view(config: AppConfig, surface: Surface) -> None:
+    st.markdown("Every point of the grid is a start point, coloured by **where that run ends**: which "
+                "minimum it reaches, how many steps it needs, or its final loss. All starts run at once.")
+    cols = st.columns([2, 1, 1])
+    with cols[0]:
+        chosen = _run_choice(config, "Runs to map", "basins.runs", multiple=True)
+    resolution = cols[1].select_slider("Resolution", [50, 75, 100, 150, 200, 300], value=100, key="basins.res")
+    color_by = cols[2].selectbox("Colour by", ["minimum", "steps", "final_loss"], key="basins.color",
+                                 format_func={"minimum": "minimum reached", "steps": "steps to tolerance",
+                                              "final_loss": "final loss"}.get)
+    if not chosen:
+        return
+    if len(surface.minima) == 0 and color_by == "minimum":
+        st.caption("This surface lists no minima, so every start is 'none': colour by final loss instead.")
+    maps = []
+    bar = st.progress(0.0, text="Computing the basin maps...")
+    for position, index in enumerate(chosen):
+        run = config.runs[index]
+
+        def report(fraction, position=position):
+            bar.progress(min(1.0, (position + fraction) / len(chosen)), text="Computing the basin maps...")
+
+        maps.append((run.display_label(index), cached_basin_map(
+            config.surface, config.surface_params, run, config.weight_decay, resolution, config.steps, report)))
+    bar.empty()
+    st.plotly_chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure", theme=None,
+                    config=CHART_CONFIG)
+    st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {config.steps} steps, "
+               f"{resolution * resolution * len(maps) * config.steps:,} optimizer steps in all.")
+
+
+# ---------------------------------------------------------------------------- sweeps
+
+
+def _numeric_params(optimizer: str):
+    return [p for p in OPTIMIZERS[optimizer].params if p.kind == "float" and p.name != "weight_decay"]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_sweep(name: str, params: Items, optimizer: str, start: tuple, x_param: str, y_param: str | None, n: int,
+                 fixed: Items, steps: int) -> analysis.Sweep:
+    surface = make_surface(name, params)
+    x_values = analysis.default_axis(analysis.find_param(optimizer, x_param), n)
+    y_values = analysis.default_axis(analysis.find_param(optimizer, y_param), n) if y_param else None
+    return analysis.sweep(optimizer, surface, start, x_param=x_param, x_values=x_values, y_param=y_param,
+                          y_values=y_values, fixed=dict(fixed), steps=steps)
+
+
+def _send_to_comparison(config: AppConfig, run: RunConfig) -> None:
+    runs = (*config.runs, run)[-MAX_RUNS:]
+    apply_config(replace(config, runs=runs, view="compare"))
+
+
+def sweep_view(config: AppConfig, surface: Surface) -> None:
+    st.markdown("One trajectory per cell: a grid of two hyperparameters from the same start, coloured by "
+                "the **steps needed to reach the tolerance** (black: diverged).")
+    index = _run_choice(config, "Run to sweep", "sweep.run")
+    if index is None:
+        return
+    run = config.runs[index]
+    numeric = _numeric_params(run.optimizer)
+    if not numeric:
+        st.info(f"{OPTIMIZERS[run.optimizer].title} has no numeric hyperparameter to sweep.")
+        return
+    names = [p.name for p in numeric]
+    cols = st.columns(3)
+    x_param = cols[0].selectbox("x axis", names, key="sweep.x")
+    y_options = ["(none)"] + [n for n in names if n != x_param]
+    y_default = 1 if len(y_options) > 1 else 0
+    y_choice = cols[1].selectbox("y axis", y_options, index=y_default, key="sweep.y")
+    y_param = None if y_choice == "(none)" else y_choice
+    n = cols[2].slider("Cells per axis", 10, 60, 30, key="sweep.n")
+    fixed = items({k: v for k, v in run.hparams if k not in (x_param, y_param)})
+    result = cached_sweep(config.surface, config.surface_params, run.optimizer, config.start, x_param, y_param, n,
+                          fixed, config.steps)
+    theory = analysis.quadratic_theory(surface) if surface.eigenvalues is not None else None
+    st.plotly_chart(sweep_figure(result, theory=theory), key="sweep.figure", theme=None, config=CHART_CONFIG)
+    if theory:
+        st.caption(f"Theory for this bowl: gradient descent is stable for η < 2/λmax = {theory['lr_max']:.4g}; "
+                   f"the best fixed step is 2/(λmin+λmax) = {theory['lr_best']:.4g} (rate "
+                   f"{theory['rate_gd']:.3f}); heavy-ball's optimum is μ = {theory['momentum_best']:.3f}, "
+                   f"η = {theory['lr_momentum_best']:.4g} (rate {theory['rate_momentum']:.3f}).")
+    # Send a cell back to the comparison: the best one by default.
+    steps = np.where(result.steps_to_tol < 0, np.iinfo(np.int64).max, result.steps_to_tol)
+    best = np.unravel_index(np.argmin(np.where(result.diverged, np.iinfo(np.int64).max, steps)), steps.shape)
+    pick = st.columns(3)
+    x_value = pick[0].select_slider(x_param, list(result.x_values), value=result.x_values[best[-1]],
+                                    format_func=lambda v: f"{v:.3g}", key="sweep.pick_x")
+    chosen = {x_param: float(x_value)}
+    if y_param:
+        y_value = pick[1].select_slider(y_param, list(result.y_values), value=result.y_values[best[0]],
+                                        format_func=lambda v: f"{v:.3g}", key="sweep.pick_y")
+        chosen[y_param] = float(y_value)
+    new_run = replace(run, hparams=items({**dict(run.hparams), **chosen}), label="", color="")
+    pick[2].button("Compare this setting", on_click=_send_to_comparison, args=(config, new_run),
+                   icon=":material/arrow_back:", width="stretch")
+
+
+# ---------------------------------------------------------------------------- ensembles
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_ensemble(name: str, params: Items, run: RunConfig, weight_decay: float, start: tuple, k: int, steps: int,
+                    noise: float, seed: int) -> analysis.Ensemble:
+    surface = make_surface(name, params)
+    return analysis.ensemble(build_optimizer(run, weight_decay), surface, start, k=k, steps=steps, noise=noise,
+                             seed=seed)
+
+
+def ensemble_view(config: AppConfig, surface: Surface) -> None:
+    st.markdown("K runs with independent gradient noise from the same start: their fan of paths, the median "
+                "loss with a 10–90% band, and **where they end**, for several batch sizes.")
+    index = _run_choice(config, "Run", "ensemble.run")
+    if index is None:
+        return
+    run = config.runs[index]
+    cols = st.columns(2)
+    k = cols[0].slider("Trajectories K", 10, analysis.MAX_ENSEMBLE, 100, step=10, key="ensemble.k")
+    batches = cols[1].multiselect("Batch sizes", [1, 2, 4, 16, 64, 256], default=[run.batch_size or 1, 256],
+                                  key="ensemble.batches")
+    if config.noise == 0:
+        st.info("The gradient noise σ is 0 in the sidebar, so every trajectory is the same.")
+    counts = {}
+    for batch in sorted(set(batches)):
+        sigma = config.noise / np.sqrt(batch)
+        counts[f"B = {batch}"] = cached_ensemble(config.surface, config.surface_params, replace(run, batch_size=0),
+                                                 config.weight_decay, config.start, k, config.steps, sigma,
+                                                 config.seed)
+    if not counts:
+        return
+    grid = cached_grid(config.surface, config.surface_params, 120)
+    tabs = st.tabs(list(counts))
+    for tab, (label, ens) in zip(tabs, counts.items(), strict=True):
+        with tab:
+            left, right = st.columns(2)
+            left.plotly_chart(ensemble_figure(surface, grid, ens, run.display_color(index)),
+                              key=f"ensemble.fan.{label}", theme=None, config=CHART_CONFIG)
+            right.plotly_chart(ensemble_curves_figure(ens, color=run.display_color(index)),
+                               key=f"ensemble.curves.{label}", theme=None, config=CHART_CONFIG)
+    st.subheader(f"Where the {k} runs end")
+    st.dataframe([{"batch": label, **ens.basin_counts} for label, ens in counts.items()], hide_index=True)
+
+
+# ---------------------------------------------------------------------------- fair comparison
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_tune(name: str, params: Items, optimizers: tuple[str, ...], start: tuple, steps: int, criterion: str,
+                lr_range: tuple[float, float]) -> list[analysis.Tuned]:
+    surface = make_surface(name, params)
+    return analysis.tune(list(optimizers), surface, start, steps=steps, criterion=criterion, lr_range=lr_range)
+
+
+def _show_tuned(config: AppConfig, tuned: list[analysis.Tuned]) -> None:
+    runs = tuple(RunConfig(t.name, items(t.hparams), label=f"{OPTIMIZERS[t.name].title} (tuned)")
+                 for t in tuned)[:MAX_RUNS]
+    apply_config(replace(config, runs=runs, view="compare"))
+
+
+def tune_view(config: AppConfig, surface: Surface) -> None:
+    st.markdown("Comparing optimizers at one shared learning rate is unfair. Here each optimizer gets its own "
+                "**best learning rate (and momentum)** on the same start and step budget, found by one "
+                "vectorized search per optimizer.")
+    in_runs = list(dict.fromkeys(run.optimizer for run in config.runs))
+    cols = st.columns([3, 1, 1])
+    names = cols[0].multiselect("Optimizers", list(OPTIMIZERS), default=in_runs or ["sgd", "momentum", "adam"],
+                                format_func=lambda n: OPTIMIZERS[n].title, key="tune.names")
+    criterion = cols[1].selectbox("Criterion", list(analysis.CRITERIA), key="tune.criterion",
+                                  format_func={"final_loss": "final loss", "steps_to_tol": "steps to tolerance"}.get)
+    low, high = cols[2].select_slider("lr range", [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0], value=(1e-4, 10.0),
+                                      format_func=lambda v: f"{v:g}", key="tune.range")
+    if not names:
+        return
+    with st.spinner("Tuning..."):
+        tuned = cached_tune(config.surface, config.surface_params, tuple(names), config.start, config.steps,
+                            criterion, (low, high))
+    st.dataframe([{
+        "optimizer": OPTIMIZERS[t.name].title,
+        "best setting": ", ".join(f"{k} = {v:.3g}" for k, v in t.hparams.items()) or "defaults",
+        criterion.replace("_", " "): f"{t.score:.4g}",
+        "final loss": f"{t.final_f:.4g}",
+        "steps to tolerance": str(t.steps_to_tol) if t.steps_to_tol >= 0 else "not reached",
+        "searched": t.search_space,
+        "note": t.note,
+    } for t in tuned], hide_index=True)
+    st.caption(f"Budget: {config.steps} steps from ({config.start[0]:.3g}, {config.start[1]:.3g}) for every "
+               f"setting; criterion: {criterion.replace('_', ' ')}; learning rates searched on a log grid in "
+               f"[{low:g}, {high:g}].")
+    st.button("Compare the tuned runs", on_click=_show_tuned, args=(config, tuned), icon=":material/arrow_back:")
+
+
+EXPLORE_VIEWS = {"basins": basins_view, "sweep": sweep_view, "ensemble": ensemble_view, "tune": tune_view}
