@@ -21,8 +21,14 @@ class AdamState(NamedTuple):
     m: np.ndarray  # (N, 2) first moment: running mean of gradients
     v: np.ndarray  # (N, 2) second moment: running mean of squared gradients (Adamax: infinity norm)
     v_max: np.ndarray  # (N, 2) running maximum of v (AMSGrad only)
-    step_size: np.ndarray  # (N, 2) the multiplier of m in the update
+    scale: np.ndarray | float  # the update is scale * m / denom ...
+    denom: np.ndarray | float  # ... (kept apart so the hot path never divides just for the ledger)
     mu_product: np.ndarray | float = 1.0  # NAdam's product of momentum coefficients
+
+    @property
+    def step_size(self) -> np.ndarray:
+        """The effective per-coordinate step: the multiplier of m in the update (for the ledger)."""
+        return self.scale / self.denom
 
 
 def _adam_family(name, lr, b1, b2, eps, *, update) -> tuple:
@@ -30,7 +36,7 @@ def _adam_family(name, lr, b1, b2, eps, *, update) -> tuple:
 
     def init(x):
         zero = x * 0.0
-        return AdamState(0, zero, zero, zero, zero)
+        return AdamState(0, zero, zero, zero, 0.0, 1.0)
 
     def step(x, state, oracle):
         return update(x, oracle.grad(x), state, lr_column(lr, state.t), state.t + 1)
@@ -83,8 +89,7 @@ def adam(lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correction, *, decou
         v_max = np.maximum(state.v_max, v) if amsgrad else state.v_max
         bc1, bc2 = (1.0 - b1**t, 1.0 - b2**t) if bias_correction else (1.0, 1.0)
         denom = np.sqrt(v_max if amsgrad else v) / np.sqrt(bc2) + eps_
-        step_size = (rate / bc1) / denom
-        return x - (rate / bc1) * m / denom, AdamState(t, m, v, v_max, step_size)
+        return x - (rate / bc1) * m / denom, AdamState(t, m, v, v_max, rate / bc1, denom)
 
     init, step = _adam_family(name, lr, b1, b2, eps_, update=update)
     hparams = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
@@ -150,8 +155,7 @@ def nadam(lr, beta1, beta2, eps, weight_decay, momentum_decay) -> Optimizer:
         denom = np.sqrt(v / (1.0 - b2**t)) + eps_
         x = x + (-rate * (1.0 - mu) / (1.0 - mu_product)) * g / denom
         x = x + (-rate * mu_next / (1.0 - mu_product * mu_next)) * m / denom
-        step_size = rate * mu_next / (1.0 - mu_product * mu_next) / denom
-        return x, AdamState(t, m, v, state.v_max, step_size, mu_product)
+        return x, AdamState(t, m, v, state.v_max, rate * mu_next / (1.0 - mu_product * mu_next), denom, mu_product)
 
     init, step = _adam_family("nadam", lr, b1, b2, eps_, update=update)
     hparams = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
@@ -187,8 +191,7 @@ def radam(lr, beta1, beta2, eps, weight_decay) -> Optimizer:
         rect = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
         adaptive = np.sqrt(bc2) / (np.sqrt(v) + eps_)
         multiplier = np.where(rho_t > 5.0, rate * adaptive * rect, rate + 0.0 * v)
-        step_size = multiplier / (1.0 - b1**t)
-        return x - m_hat * multiplier, AdamState(t, m, v, state.v_max, step_size)
+        return x - m_hat * multiplier, AdamState(t, m, v, state.v_max, multiplier, 1.0 - b1**t)
 
     init, step = _adam_family("radam", lr, b1, b2, eps_, update=update)
     return Optimizer("radam", dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay), init, step)
@@ -212,7 +215,7 @@ def adamax(lr, beta1, beta2, eps, weight_decay) -> Optimizer:
         m = state.m + (1.0 - b1) * (g - state.m)
         u = np.maximum(b2 * state.v, np.abs(g) + eps_)
         clr = rate / (1.0 - b1**t)
-        return x + (-clr) * m / u, AdamState(t, m, u, state.v_max, clr / u)
+        return x + (-clr) * m / u, AdamState(t, m, u, state.v_max, clr, u)
 
     init, step = _adam_family("adamax", lr, b1, b2, eps_, update=update)
     return Optimizer("adamax", dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay), init, step)
@@ -236,13 +239,13 @@ def lion(lr, beta1, beta2, weight_decay) -> Optimizer:
 
     def init(x):
         zero = x * 0.0
-        return AdamState(0, zero, zero, zero, zero)
+        return AdamState(0, zero, zero, zero, 0.0, 1.0)
 
     def step(x, state, oracle):
         g, rate = oracle.grad(x), lr_column(lr, state.t)
         c = b1 * state.m + (1.0 - b1) * g
         x_next = x - rate * (np.sign(c) + wd * x)
         m = b2 * state.m + (1.0 - b2) * g
-        return x_next, AdamState(state.t + 1, m, state.v, state.v_max, rate + 0.0 * x)
+        return x_next, AdamState(state.t + 1, m, state.v, state.v_max, rate, 1.0)
 
     return Optimizer("lion", dict(lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay), init, step)

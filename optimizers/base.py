@@ -349,7 +349,7 @@ def run(
         if not record:
             return
         quantities = {"grad": oracle.seen_grad(), "update": x_next - x}
-        quantities.update({k: getattr(state, k) for k in LEDGER_FIELDS if k in getattr(state, "_fields", ())})
+        quantities.update({k: getattr(state, k) for k in LEDGER_FIELDS if hasattr(state, k)})
         for key, value in quantities.items():
             if key not in internals:
                 internals[key] = np.full((steps, n, 2), np.nan)
