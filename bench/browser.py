@@ -1,0 +1,255 @@
+"""The app as a user feels it: a real ``streamlit run`` driven by the system Chromium through Playwright.
+
+Two timings, both taken inside the page with ``performance.now()`` so Python's polling does not count:
+
+* page load: from navigation start to the moment a Plotly chart has its SVG and Streamlit is idle;
+* slider key press: from the ``keydown`` of ArrowRight on the sidebar "Steps" slider to the moment the rerun has
+  finished (script state back to ``notRunning``) and every chart on the page has emitted ``plotly_afterplot``
+  after the key press. The press is also split into key -> rerun starts, rerun starts -> idle, and the redraw tail.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+
+from .server import cpu_seconds, streamlit_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+TIMEOUT_MS = 30_000
+
+# Installed before any page script: timestamps of script-state changes, of the last keydown, and of every
+# chart's afterplot. A MutationObserver sees every committed state value, and hooks charts as they appear.
+_PROBE_JS = """
+(() => {
+  if (window.__bench) return;
+  const b = window.__bench = {finished: 0, sawRunning: false, last: null, runStartAt: [], idleAt: [],
+                              keyAt: null, firstChartAt: null};
+  const note = (state) => {
+    if (state === b.last) return;
+    b.last = state;
+    const now = performance.now();
+    if (state === "running" || state === "rerunRequested") {
+      if (!b.sawRunning) b.runStartAt.push(now);
+      b.sawRunning = true;
+    } else if (state === "notRunning" && b.sawRunning) {
+      b.sawRunning = false; b.finished += 1; b.idleAt.push(now);
+    }
+  };
+  const hook = (gd) => {
+    if (gd.__benchHooked || typeof gd.on !== "function") return;
+    gd.__benchHooked = true;
+    gd.__afterplotAt = performance.now();  // drawn by the time it could be hooked
+    gd.__draws = [];  // [start, end] of every full Plotly draw (beforeplot -> afterplot)
+    gd.on("plotly_beforeplot", () => { gd.__drawStart = performance.now(); });
+    gd.on("plotly_afterplot", () => {
+      const now = gd.__afterplotAt = performance.now();
+      if (gd.__drawStart != null) gd.__draws.push([gd.__drawStart, now]);
+      gd.__drawStart = null;
+    });
+  };
+  b.hookCharts = () => document.querySelectorAll(".js-plotly-plot").forEach(hook);
+  const scan = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app) note(app.getAttribute("data-test-script-state"));
+    if (b.firstChartAt === null && document.querySelector(".js-plotly-plot .main-svg")) {
+      b.firstChartAt = performance.now();
+    }
+    b.hookCharts();
+  };
+  document.addEventListener("keydown", () => { b.keyAt = performance.now(); }, true);
+  b.longTasks = [];  // main-thread tasks over 50 ms: the page is busy (parsing, layout, Plotly drawing)
+  try {
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => b.longTasks.push([e.startTime, e.duration])))
+      .observe({type: "longtask", buffered: true});
+  } catch (e) { /* not supported */ }
+  const start = () => new MutationObserver(scan).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state", "class"],
+  });
+  if (document.documentElement) start(); else document.addEventListener("DOMContentLoaded", start);
+})();
+"""
+
+_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute("data-test-connection-state") === "CONNECTED"
+    && app.getAttribute("data-test-script-state") === "notRunning"
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+}"""
+
+_LOADED_JS = f"""() => {{
+  const b = window.__bench;
+  if (!b || b.finished < 1 || !({_IDLE_JS})()) return null;
+  if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
+  if (!document.querySelector(".js-plotly-plot .main-svg")) return null;
+  const nav = performance.getEntriesByType("navigation")[0];
+  const plotly = performance.getEntriesByType("resource").find((r) => /PlotlyChart[^/]*\\.js/.test(r.name));
+  return {{plotlyBytes: plotly ? plotly.decodedBodySize : null, plotlyLoaded: plotly ? plotly.responseEnd : null,
+           at: Math.max(b.firstChartAt, b.idleAt[0]), firstChart: b.firstChartAt, runStart: b.runStartAt[0],
+           idle: b.idleAt[0], domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
+           charts: document.querySelectorAll(".js-plotly-plot").length}};
+}}"""
+
+# After a key press: done when a run has finished since, Streamlit is idle and every chart drew after the key.
+_REDRAWN_JS = f"""(since) => {{
+  const b = window.__bench;
+  b.hookCharts();
+  if (b.keyAt === null || b.finished <= since || !({_IDLE_JS})()) return null;
+  if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
+  const charts = [...document.querySelectorAll(".js-plotly-plot")];
+  if (!charts.length || !charts.every((gd) => gd.__afterplotAt > b.keyAt)) return null;
+  const starts = b.runStartAt.filter((t) => t > b.keyAt);
+  const end = Math.max(b.idleAt[b.idleAt.length - 1], ...charts.map((gd) => gd.__afterplotAt));
+  const busy = b.longTasks.filter(([t, d]) => t + d > b.keyAt && t < end)
+    .reduce((sum, [t, d]) => sum + Math.min(t + d, end) - Math.max(t, b.keyAt), 0);
+  return {{key: b.keyAt, runStart: starts.length ? starts[0] : null, idle: b.idleAt[b.idleAt.length - 1],
+           afterplot: Math.max(...charts.map((gd) => gd.__afterplotAt)), charts: charts.length, busy: busy,
+           perChart: charts.map((gd) => [((gd._fullData || [])[0] || {{}}).type || "?", gd.__afterplotAt - b.keyAt,
+             (gd.__draws || []).filter(([t0]) => t0 > b.keyAt).reduce((sum, [t0, t1]) => sum + t1 - t0, 0)])}};
+}}"""
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium")
+
+
+def _steps_thumb(page):
+    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text="Steps")
+    )
+    # Streamlit < 1.60 (baseweb) marks the thumb role="slider"; 1.6x (react-aria) uses a visually hidden range input.
+    return slider.locator('[role="slider"], input[type="range"]').first
+
+
+def _slider_value(thumb) -> str | None:
+    return thumb.get_attribute("aria-valuenow") or thumb.get_attribute("value")
+
+
+def _load(page, url: str) -> dict:
+    """Navigate; return in-page milliseconds from navigation start to the first chart with Streamlit idle."""
+    page.goto(url, wait_until="commit")
+    result = page.wait_for_function(_LOADED_JS, timeout=TIMEOUT_MS).json_value()
+    if result.get("error"):
+        raise RuntimeError("the app raised an exception on load")
+    return result
+
+
+def _press(page) -> dict:
+    """Press ArrowRight on the Steps slider; return the in-page timestamps of the rerun it caused."""
+    since = page.evaluate("() => window.__bench.finished")
+    page.evaluate("() => { window.__bench.keyAt = null; }")
+    page.keyboard.press("ArrowRight")
+    result = page.wait_for_function(_REDRAWN_JS, arg=since, timeout=TIMEOUT_MS, polling=20).json_value()
+    if result.get("error"):
+        raise RuntimeError("the app raised an exception after a slider change")
+    time.sleep(0.3)  # let any late afterplot land, then read the final timestamps again
+    return page.evaluate(_REDRAWN_JS, since)
+
+
+def _bundle(url: str, function: str) -> str:
+    """A readable name for where a JS sample ran: the script's file name without its hash, or (program), (gc)..."""
+    if not url:
+        return function if function.startswith("(") else f"(native) {function or '?'}"
+    name = url.rsplit("/", 1)[-1].split("?")[0]
+    parts = name.split(".")
+    return parts[0] + "." + parts[-1] if len(parts) >= 3 else name
+
+
+def _js_profile(page, presses: int) -> dict[str, float]:
+    """Sample the page's JavaScript (CDP Profiler) over ``presses`` key presses; milliseconds of self time per file."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Profiler.enable")
+    cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+    cdp.send("Profiler.start")
+    for _ in range(presses):
+        _press(page)
+    profile = cdp.send("Profiler.stop")["profile"]
+    cdp.detach()
+    where = {n["id"]: _bundle(n["callFrame"].get("url", ""), n["callFrame"].get("functionName", ""))
+             for n in profile["nodes"]}
+    totals: dict[str, float] = {}
+    deltas = profile.get("timeDeltas", [])
+    for i, node in enumerate(profile.get("samples", [])):
+        dt = deltas[i + 1] if i + 1 < len(deltas) else 0
+        totals[where[node]] = totals.get(where[node], 0.0) + dt / 1e3 / presses
+    totals.pop("(idle)", None)
+    return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
+
+
+def measure_browser(presses: int = 11) -> dict:
+    """Start the server and Chromium; time two page loads and ``presses`` slider key presses.
+
+    Also the CPU seconds the server and the whole machine spent on the presses (the rest is mostly Chromium).
+    """
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {}
+    with streamlit_server() as (base_url, healthy_s, pid), sync_playwright() as playwright:
+        out["server_healthy_s"] = healthy_s
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        try:
+            loads, received = [], [0]
+
+            def count_frames(ws) -> None:
+                ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+            for _ in range(2):  # the first visit pays the server's imports and cold caches; the second does not
+                context = browser.new_context(viewport=VIEWPORT)
+                context.set_default_timeout(TIMEOUT_MS)
+                context.add_init_script(_PROBE_JS)
+                page = context.new_page()
+                page.on("websocket", count_frames)
+                received[0] = 0
+                loads.append({**_load(page, base_url), "ws_bytes": received[0]})
+                if len(loads) < 2:
+                    context.close()
+            out["loads"] = loads
+            thumb = _steps_thumb(page)
+            out["steps_before"] = _slider_value(thumb)
+            thumb.focus()
+            samples = []
+            server_cpu, machine_cpu, wall = cpu_seconds(pid), cpu_seconds(), time.perf_counter()
+            for _ in range(presses):
+                before = received[0]
+                r = _press(page)
+                end = max(r["idle"], r["afterplot"])
+                samples.append({
+                    "total": end - r["key"],
+                    "to_run_start": (r["runStart"] - r["key"]) if r["runStart"] else float("nan"),
+                    "run": (r["idle"] - r["runStart"]) if r["runStart"] else float("nan"),
+                    "redraw_tail": max(0.0, r["afterplot"] - r["idle"]),
+                    "main_thread_busy": r["busy"],
+                    "charts": r["perChart"],
+                    "ws_bytes": received[0] - before,
+                })
+            out["cpu"] = {"server_s": cpu_seconds(pid) - server_cpu, "machine_s": cpu_seconds() - machine_cpu,
+                          "wall_s": time.perf_counter() - wall, "presses": presses}
+            out["presses"] = samples
+            out["steps_after"] = _slider_value(thumb)
+            out["js_profile_ms_per_press"] = _js_profile(page, 3)
+            context.close()
+        finally:
+            browser.close()
+    return out
+
+
+if __name__ == "__main__":  # quick manual check: python -m bench.browser
+    result = measure_browser()
+    for key, value in result.items():
+        if key != "presses":
+            print(key, value)
+    print(result["presses"][-1]["charts"], result["presses"][-1]["ws_bytes"])
+    print({k: round(v) for k, v in list(result["js_profile_ms_per_press"].items())[:12]})
+    for name in ("total", "to_run_start", "run", "redraw_tail", "main_thread_busy"):
+        values = [s[name] for s in result["presses"]]
+        print(f"{name}: median {statistics.median(values):.0f} ms, max {max(values):.0f} ms")
