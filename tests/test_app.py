@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
-from ui.config import VIEWS, AppConfig, RunConfig, from_query, to_query
+from ui.config import VIEWS, from_query, to_query
 from ui.lessons import LESSONS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -152,6 +152,3 @@ def test_diverging_run_is_reported_not_raised():
     assert_clean(at)
     assert "diverged" in json.dumps([df.value.to_dict() for df in at.dataframe])
 
-
-def test_default_config_matches_the_page():
-    assert AppConfig().runs[0] == RunConfig("sgd", (("lr", 0.15),))

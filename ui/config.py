@@ -70,10 +70,13 @@ class RunConfig:
         return self.color or PALETTE[index % len(PALETTE)]
 
 
+# The first picture a visitor sees: on the default bowl (kappa = 10) gradient descent zig-zags
+# (46 steps to f < 1e-6), heavy ball near its optimal setting needs 17, and Adam at a fixed
+# rate hovers around the minimum without settling.
 DEFAULT_RUNS = (
-    RunConfig("sgd", (("lr", 0.15),)),
-    RunConfig("momentum", (("lr", 0.05), ("momentum", 0.7))),
-    RunConfig("adam", (("lr", 1.0),)),
+    RunConfig("sgd", (("lr", 0.18),)),
+    RunConfig("momentum", (("lr", 0.23), ("momentum", 0.3))),
+    RunConfig("adam", (("lr", 0.3),)),
 )
 
 
