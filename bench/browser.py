@@ -14,17 +14,10 @@ import shutil
 import statistics
 import time
 
-from .server import cpu_seconds, streamlit_server
+from harness.live_app import CHROMIUM_ARGS, streamlit_server
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .server import SERVER_LOG, cpu_seconds
+
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 30_000
 
@@ -194,7 +187,7 @@ def measure_browser(presses: int = 11) -> dict:
     from playwright.sync_api import sync_playwright
 
     out: dict = {}
-    with streamlit_server() as (base_url, healthy_s, pid), sync_playwright() as playwright:
+    with streamlit_server(SERVER_LOG) as (base_url, healthy_s, pid), sync_playwright() as playwright:
         out["server_healthy_s"] = healthy_s
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
