@@ -45,7 +45,7 @@ def test_a_full_config_round_trips():
                         "my; run", "#abcdef"),
               RunConfig("sgd")),
         steps=321, start=(-1.25, 0.5), noise=0.3, seed=7, weight_decay=0.01, clip_norm=5.0,
-        overlays=("polyak", "gradient_field"), view="sweep", lesson="", presentation=True,
+        overlays=("polyak", "gradient_field"), view="sweep", lesson="", presentation=True, show_3d=True,
     )
     decoded, notices = round_trip(config)
     assert notices == []

@@ -97,6 +97,7 @@ class AppConfig:
     view: str = "compare"
     lesson: str = ""
     presentation: bool = False
+    show_3d: bool = False  # the 3D view costs the browser the most time to draw, so it is opt-in
     extras: Items = field(default=())  # view-specific settings (map resolution, sweep axes...)
 
 
@@ -250,6 +251,8 @@ def to_query(config: AppConfig) -> dict[str, str | list[str]]:
         query["overlays"] = ",".join(config.overlays)
     if config.presentation:
         query["present"] = "1"
+    if config.show_3d:
+        query["3d"] = "1"
     for key, value in config.extras:
         query[f"x.{key}"] = _format(value)
     return query
@@ -328,6 +331,8 @@ def from_query(query: Mapping[str, Sequence[str]]) -> tuple[AppConfig, list[str]
         config = replace(config, lesson=lesson[:60])
     if first("present") in ("1", "true"):
         config = replace(config, presentation=True)
+    if first("3d") in ("1", "true"):
+        config = replace(config, show_3d=True)
     extras = {k[2:]: str(v[0])[:100] for k, v in query.items() if k.startswith("x.") and v}
     if extras:
         config = replace(config, extras=items(extras))

@@ -119,7 +119,7 @@ def apply_config(config: AppConfig) -> None:
     state["next_run_id"] = len(config.runs)
     for run_id, run in enumerate(config.runs):
         _apply_run(run_id, run)
-    for name in ("steps", "noise", "seed", "weight_decay", "clip_norm", "view", "lesson", "presentation"):
+    for name in ("steps", "noise", "seed", "weight_decay", "clip_norm", "view", "lesson", "presentation", "show_3d"):
         state[name] = getattr(config, name)
     state["overlays"] = list(config.overlays)
     state["extras"] = dict(config.extras)
@@ -288,8 +288,9 @@ def view_controls() -> dict:
     sb = st.sidebar
     sb.header("Display")
     overlays = sb.multiselect("Overlays", list(OVERLAYS), key="overlays", format_func=OVERLAY_LABELS.get)
+    show_3d = sb.toggle("3D view", key="show_3d", help="The surface in 3D beside the contours (slower to redraw).")
     presentation = sb.toggle("Presentation mode (large fonts)", key="presentation")
-    return dict(overlays=tuple(overlays), presentation=bool(presentation))
+    return dict(overlays=tuple(overlays), presentation=bool(presentation), show_3d=bool(show_3d))
 
 
 def ensure_defaults(config: AppConfig) -> None:
