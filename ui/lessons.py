@@ -61,7 +61,7 @@ LESSONS: dict[str, Lesson] = {
             "straight into the saddle point and stays. A little gradient noise (a small batch) breaks the "
             "symmetry and the run escapes downhill.",
             "saddle", [R("sgd", "SGD, full batch", lr=0.05), R("sgd", "SGD, batch 4", lr=0.05, batch_size=4)],
-            start=(-1.8, 0.0), steps=100, noise=0.2,
+            start=(-1.8, 0.0), steps=100, noise=0.2, show_3d=True,
         ),
         _lesson(
             "adagrad_stall", "AdaGrad stalls, RMSProp keeps going",
@@ -111,7 +111,7 @@ LESSONS: dict[str, Lesson] = {
             "sign of the negative curvature, moves downhill instead, and finds a minimum.",
             "himmelblau", [R("newton", "Newton", lr=0.5), R("newton", "Saddle-free Newton", lr=0.5,
                                                            hessian_fix="saddle_free")],
-            start=(0.3, 2.5), steps=30,
+            start=(0.3, 2.5), steps=30, show_3d=True,
         ),
         _lesson(
             "bfgs", "BFGS on Rosenbrock",
