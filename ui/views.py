@@ -80,8 +80,10 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
         contour = contour_figure(surface, grid, runs, step=step, overlays=overlays, animate=True, clickable=True,
                                  font_scale=font_scale)
         st.session_state["contour.click_trace"] = click_grid_index(contour)
-        st.plotly_chart(contour, key="contour", on_select=lambda: set_start_from_click("contour"),
-                        selection_mode="points", theme=None, config=CHART_CONFIG)
+        st.plotly_chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points", theme=None,
+                        config=CHART_CONFIG)
+        if st.session_state.pop("contour.start_moved", False):
+            st.rerun()  # the start feeds the sidebar and every run, outside this fragment: rerun the whole app
     with right:
         st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
                         theme=None, config=CHART_CONFIG)
@@ -90,6 +92,14 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
     st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value, surface=surface,
                                   font_scale=font_scale), key="curves", theme=None, config=CHART_CONFIG)
     ledger(config, runs, step)
+
+
+def _on_contour_click() -> None:
+    """A click on the contour's grid sets the start point; a fragment rerun alone would not use it."""
+    before = st.session_state.get("start_x"), st.session_state.get("start_y")
+    set_start_from_click("contour")
+    if (st.session_state.get("start_x"), st.session_state.get("start_y")) != before:
+        st.session_state["contour.start_moved"] = True
 
 
 def ledger(config: AppConfig, runs: list[RunView], step: int) -> None:
