@@ -164,8 +164,11 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
     run = config.runs[index]
     cols = st.columns(2)
     k = cols[0].slider("Trajectories K", 10, analysis.MAX_ENSEMBLE, 100, step=10, key="ensemble.k")
-    batches = cols[1].multiselect("Batch sizes", [1, 2, 4, 16, 64, 256], default=[run.batch_size or 1, 256],
-                                  key="ensemble.batches")
+    # The run's own batch size may be any of 1..4096 (it must be an option), and 256 compared with itself twice
+    # showed as two identical chips: compare it with batch 1 then.
+    own = run.batch_size or 1
+    batches = cols[1].multiselect("Batch sizes", sorted({1, 2, 4, 16, 64, 256, own}),
+                                  default=[own, 256] if own != 256 else [1, 256], key="ensemble.batches")
     if config.noise == 0:
         st.info("The gradient noise σ is 0 in the sidebar, so every trajectory is the same.")
     counts = {}
