@@ -31,7 +31,9 @@ def read_url_once() -> None:
 
 def header(config, surface, error) -> None:
     if config.presentation:
-        st.markdown("<style>h1{font-size:2.6rem} .stMarkdown p{font-size:1.3rem}</style>", unsafe_allow_html=True)
+        # Streamlit's own h1 rule is more specific and already 2.75rem: the title needs !important and more rem.
+        st.markdown("<style>h1{font-size:3.5rem !important} .stMarkdown p{font-size:1.3rem}</style>",
+                    unsafe_allow_html=True)
     st.title("Optimizer visualizer")
     for notice in st.session_state.get("notices", []):
         st.warning(notice, icon=":material/link:")
