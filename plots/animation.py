@@ -12,6 +12,8 @@ from .runs import RunView, as_xs, short_list
 MAX_FRAMES = 120
 FRAME_MS = 40
 HIDDEN = "rgba(0,0,0,0)"
+BUTTON_FONT = 13  # the Play/Pause buttons keep this size in presentation mode, so BUTTONS_PX holds
+BUTTONS_PX = 165  # room for the two buttons left of the slider (Chromium draws them 153 px wide), plus a gap
 
 
 def frame_steps(total_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -22,7 +24,9 @@ def frame_steps(total_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
 def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) -> None:
     """One marker trace per run plus frames that move only those traces; Play/Pause buttons and a step slider.
 
-    The controls sit above the plot, so a legend that wraps onto several rows below never covers them.
+    The controls sit above the plot, so a legend that wraps onto several rows below never covers them. The
+    slider starts ``BUTTONS_PX`` pixels right of the buttons' left edge: a fractional ``x`` overlapped the buttons
+    on a narrow chart.
 
     Frames carry ``traces=[marker indices]`` and just the markers' x and y, and play with
     ``redraw=False``: the browser animates without a round trip to the server.
@@ -56,13 +60,14 @@ def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) ->
     fig.update_layout(
         updatemenus=[{
             "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "xanchor": "left",
+            "font": {"size": BUTTON_FONT},
             "y": 1.0, "yanchor": "bottom", "pad": {"b": 12, "r": 10},
             "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                         {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}],
         }],
         sliders=[{
-            "active": int(np.argmin(np.abs(steps - start))), "x": 0.25, "len": 0.75, "y": 1.0, "yanchor": "bottom",
-            "pad": {"t": 0, "b": 0}, "ticklen": 0, "font": {"color": HIDDEN},
+            "active": int(np.argmin(np.abs(steps - start))), "x": 0.0, "len": 1.0, "y": 1.0, "yanchor": "bottom",
+            "pad": {"t": 0, "b": 0, "l": BUTTONS_PX}, "ticklen": 0, "font": {"color": HIDDEN},
             "currentvalue": {"prefix": "step ", "font": {"color": "#333"}},
             "steps": [{"label": str(t), "method": "animate", "args": [[str(t)], still]} for t in steps],
         }],
