@@ -121,7 +121,9 @@ def contour_figure(
             x=grid.x, y=grid.y, z=grid.shown, colorscale=COLORSCALE,
             **({"autocontour": False, "contours": levels} if levels else {"ncontours": 30}),
             line={"width": 0.5, "color": "rgba(255,255,255,0.3)"},
-            colorbar={"title": {"text": title, "side": "right"}, "thickness": 14},
+            # Title on top: plotly.js puts a "right" title at a fixed offset that ignores the tick labels' width,
+            # so it overlapped labels such as "−0.2" (plotly.js#1396).
+            colorbar={"title": {"text": title, "side": "top"}, "thickness": 14},
             hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>",
             name="surface", showlegend=False,
         )
@@ -308,9 +310,15 @@ def surface_figure(
             _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9)
     fig.update_layout(
         template="plotly_white", height=HEIGHT, font={"size": BASE_FONT * font_scale},
-        scene={"xaxis": {"title": "x", "range": [x0, x1]}, "yaxis": {"title": "y", "range": [y0, y1]},
-               "zaxis": {"title": title}, "aspectmode": "manual",
-               "aspectratio": {"x": 1.0, "y": (y1 - y0) / (x1 - x0), "z": 0.6}},
+        # nticks and a tick font that stays at the base size (presentation mode too): at this size plotly's
+        # automatic ticks (every 0.5 on Rosenbrock) and enlarged tick labels ran into each other and the z title.
+        scene={"xaxis": {"title": "x", "range": [x0, x1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
+               "yaxis": {"title": "y", "range": [y0, y1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
+               "zaxis": {"title": title, "nticks": 4, "tickfont": {"size": BASE_FONT}}, "aspectmode": "manual",
+               "aspectratio": {"x": 1.0, "y": (y1 - y0) / (x1 - x0), "z": 0.6},
+               # Plotly's default eye (1.25, 1.25, 1.25) clipped the z ticks and title at the chart's left edge, and
+               # from that low angle valley floors (Rosenbrock's) hid the paths: further out and higher up.
+               "camera": {"eye": {"x": 1.6, "y": 1.6, "z": 1.9}}},
         margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"orientation": "h", "yanchor": "top", "y": 0.0},
         uirevision=f"{surface.name}:{surface.bounds}",
     )
