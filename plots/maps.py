@@ -35,6 +35,9 @@ SPECIAL_WIDTH = 0.1  # share of the colour bar given to each special colour
 LOSS_FLOOR = 1e-16  # added before log10 so an exact minimum stays finite
 HOVER_TEXT_LIMIT = 40_000  # cells per heatmap with a text label on hover (text is heavy to send)
 COLOR_BY = ("minimum", "steps", "final_loss")
+# Named, not left to plotly's default: importing streamlit makes that default its own template, whose axes have no
+# automargin, and these small margins then clipped the y tick labels and put the axis titles over the maps.
+TEMPLATE = "plotly_white"
 
 
 # ---------------------------------------------------------------------------- colour scales
@@ -175,7 +178,7 @@ def basin_figure(
         fig.update_xaxes(range=[m0.x[0], m0.x[-1]], matches="x", title_text="x start", row=1, col=col)
     fig.update_yaxes(range=[m0.y[0], m0.y[-1]], title_text="y start", row=1, col=1)
     fig.update_layout(
-        height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        template=TEMPLATE, height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.15}, meta={"color_by": color_by},
     )
     return fig
@@ -297,7 +300,8 @@ def sweep_figure(sweep: Sweep, *, theory: dict | None = None) -> go.Figure:
     elif y_log:
         yaxis.update(_log_ticks(sweep.y_values))
     fig.update_layout(
-        xaxis=xaxis, yaxis=yaxis, height=430 if yp else 260, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        template=TEMPLATE, xaxis=xaxis, yaxis=yaxis, height=430 if yp else 260,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": f"{sweep.name} from ({sweep.start[0]:.2f}, {sweep.start[1]:.2f}): steps until {sweep.goal}"},
         legend={"orientation": "h", "y": -0.2},
     )
@@ -429,6 +433,7 @@ def ensemble_curves_figure(ens: Ensemble, *, color: str = "#0072B2", log_y: bool
         xaxis={"title": {"text": "step"}},
         yaxis={"title": {"text": "loss f"}, "type": "log" if log_y else "linear"},
         title={"text": f"{k} runs, noise σ = {ens.noise:g}"},
-        height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25},
+        template=TEMPLATE, height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.25},
     )
     return fig
