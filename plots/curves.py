@@ -79,7 +79,8 @@ def curves_figure(
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
                                         "exponentformat": "power"},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.25, "x": 0.0}, uirevision=kind,
+        # Below the x title, which grows with the font: a fixed -0.25 overlapped it in presentation mode.
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3 * font_scale, "x": 0.0}, uirevision=kind,
     )
     return fig
 
