@@ -30,6 +30,8 @@ Helpers for writing tests (all take the Playwright ``page``; import them with ``
     plotly_summary(page, index) -> dict                         # trace types, z shape/checksum, axis ranges of chart i
     latex_source(page) -> list[str]                             # TeX source of every st.latex on the page
     screenshot(page, name) -> Path                              # full-page PNG under artifacts/screenshots/
+    screenshot_app(page, name) -> Path                          # the same, of the whole scrolled app (tall PNG)
+    wait_idle(page, timeout_ms=30_000, expect_chart=True)       # Streamlit idle now (after waiting on something else)
 
 Screenshots go to ``artifacts/screenshots/`` at the repo root (git-ignored). Every test here carries the ``browser``
 marker (declared in pyproject.toml): modules set ``pytestmark = pytest.mark.browser`` and
@@ -320,6 +322,11 @@ def _wait_idle(page, timeout_ms: float, *, expect_chart: bool) -> None:
         pytest.fail("the app raised an exception:\n" + exceptions.first.inner_text(), pytrace=False)
 
 
+def wait_idle(page, timeout_ms: float = DEFAULT_TIMEOUT_MS, *, expect_chart: bool = True) -> None:
+    """Wait until Streamlit is idle (and the charts drawn); for use after waiting on a visible effect of an action."""
+    _wait_idle(page, timeout_ms, expect_chart=expect_chart)
+
+
 def wait_for_rerun(
     page, since: int | None = None, timeout_ms: float = DEFAULT_TIMEOUT_MS, *, expect_chart: bool = True
 ) -> None:
@@ -428,3 +435,23 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{safe}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def screenshot_app(page, name: str, *, max_height: int = 6000) -> Path:
+    """A screenshot of the whole app, not just the first screen, saved like :func:`screenshot`.
+
+    Streamlit scrolls inside its main container, so a "full page" screenshot shows only the viewport. This grows
+    the viewport to the main area's height for the shot (charts keep their width; Plotly redraws on resize) and
+    restores it afterwards.
+    """
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main ? main.scrollHeight : document.documentElement.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(height, size["height"]), max_height))})
+    try:
+        page.wait_for_timeout(600)  # Plotly's resize handler is debounced; WebGL scenes redraw after it
+        return screenshot(page, name)
+    finally:
+        page.set_viewport_size(size)

@@ -28,7 +28,7 @@ def _chart_kinds(page) -> list[dict]:
 
 
 def test_page_loads_and_draws_both_charts(page, streamlit_server):
-    open_app(page, streamlit_server)
+    open_app(page, streamlit_server, "3d=1")  # the 3D view is a display option, off by default
 
     assert page.title() == "Optimizer visualizer"
     assert page.get_by_role("heading", name="Optimizer visualizer").is_visible()
@@ -54,7 +54,7 @@ def test_page_loads_and_draws_both_charts(page, streamlit_server):
 
 
 def test_choosing_rosenbrock_changes_chart_and_formula(page, streamlit_server):
-    open_app(page, streamlit_server)
+    open_app(page, streamlit_server, "3d=1")
     before = plotly_summary(page, chart_index(page, "contour"))
     formula_before = latex_source(page)
 
