@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from .runs import RunView, as_xs, short_list
 
-MAX_FRAMES = 120
+MAX_FRAMES = 60  # enough for a smooth Play; each frame costs the browser a redraw of the markers
 FRAME_MS = 40
 HIDDEN = "rgba(0,0,0,0)"
 BUTTON_FONT = 13  # the Play/Pause buttons keep this size in presentation mode, so BUTTONS_PX holds

@@ -13,7 +13,7 @@ from surfaces import Surface
 from .runs import DIVERGED_COLOR, LOG_CLIP, RunView, as_series, as_xs, f32, scatter_class, with_alpha
 
 KINDS = ("loss", "grad_norm", "distance", "lr")
-HEIGHT = 300
+HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
 
 
 def curve_values(run: RunView, kind: str, *, optimal_value: float | None = None,
@@ -79,8 +79,9 @@ def curves_figure(
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
                                         "exponentformat": "power"},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
-        # Below the x title, which grows with the font: a fixed -0.25 overlapped it in presentation mode.
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3 * font_scale, "x": 0.0}, uirevision=kind,
+        # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
+        # legend wraps into (a narrow column, a large font), so it never covers the x title.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0}, uirevision=kind,
     )
     return fig
 

@@ -12,7 +12,7 @@ from surfaces import Surface
 from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
 
 FIELD_POINTS = 15  # per axis
-CLICK_POINTS = 40  # per axis
+CLICK_POINTS = 30  # per axis: fine enough to aim, few enough to redraw quickly
 CLICK_GRID_NAME = "click to set start"
 HEAD_ANGLE = np.deg2rad(25.0)
 ARROW_COLORS = {"grad": "#FFFFFF", "m": "#FFB000", "update": None}  # None: the run's colour

@@ -43,15 +43,17 @@ def widget(at: AppTest, kind: str, key: str):
     return next(w for w in getattr(at, kind) if w.key == key)
 
 
-def test_default_page_draws_contour_3d_and_curves():
+def test_default_page_draws_contour_and_curves_and_3d_on_request():
     at = app()
     assert_clean(at)
     assert not at.error
     kinds = [{t["type"] for t in fig["data"]} for fig in figures(at)]
-    assert any("contour" in k for k in kinds)
-    assert any("surface" in k for k in kinds)
-    assert len(kinds) >= 3
+    assert len(kinds) == 2 and "contour" in kinds[0] and not any("surface" in k for k in kinds)
     assert at.latex  # the surface formula
+    with_3d = app({"3d": "1"})
+    assert_clean(with_3d)
+    kinds = [{t["type"] for t in fig["data"]} for fig in figures(with_3d)]
+    assert len(kinds) == 3 and any("surface" in k for k in kinds)
 
 
 @pytest.mark.parametrize("name", list(SURFACES))
@@ -77,6 +79,12 @@ def test_every_lesson_button(name):
     assert widget(at, "selectbox", "surface").value == lesson.config.surface
     assert any(lesson.title in info.value for info in at.info)
     assert query(at, "lesson") == [name]
+
+
+def test_ensemble_of_a_run_with_an_unlisted_batch_size():
+    at = app({"run": "sgd:lr=0.02;batch=8", "view": "ensemble", "steps": "50"})
+    assert_clean(at)
+    assert at.dataframe
 
 
 @pytest.mark.parametrize("view", [v for v in VIEWS if v != "compare"])

@@ -28,6 +28,7 @@ from plots import (
     surface_figure,
     surface_grid,
 )
+from plots.overlays import CLICK_POINTS
 from plots.raster import band_colors, contour_levels, png_data_uri
 from surfaces import get_surface, surface_from_expression
 
@@ -153,7 +154,7 @@ def test_animation_frames_are_small_and_touch_only_marker_traces(rosen):
     runs = [adam_run(s, steps=1000), adam_run(s, steps=40, x0=[1.5, -0.5], label="B")]
     fig = contour_figure(s, g, runs, animate=True, clickable=True, overlays=Overlays(gradient_field=True))
     animated = roles(fig, "animated")
-    assert len(fig.frames) <= MAX_FRAMES and len(fig.frames) >= 100
+    assert MAX_FRAMES - 5 <= len(fig.frames) <= MAX_FRAMES  # a long run uses (about) the whole budget
     for frame in fig.frames:
         assert list(frame.traces) == animated
         assert all(set(d.to_plotly_json()) <= {"x", "y", "type"} for d in frame.data)
@@ -280,7 +281,7 @@ def test_click_grid_covers_the_bounds(bowl):
     assert grid.meta == {"role": "click-grid"} and grid.marker.opacity == 0 and grid.mode == "markers"
     x, y = xy(grid)
     (x0, x1), (y0, y1) = s.bounds
-    assert len(x) == 1600 and len(np.unique(x)) == len(np.unique(y)) == 40
+    assert len(x) == CLICK_POINTS**2 and len(np.unique(x)) == len(np.unique(y)) == CLICK_POINTS
     assert (x.min(), x.max(), y.min(), y.max()) == (x0, x1, y0, y1)
     assert fig.layout.clickmode == "event+select"
     event = {"points": [{"curve_number": 0, "x": 9, "y": 9}, {"curve_number": i, "x": 1.5, "y": -2.0}]}

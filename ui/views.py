@@ -84,13 +84,16 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
                         config=CHART_CONFIG)
         if st.session_state.pop("contour.start_moved", False):
             st.rerun()  # the start feeds the sidebar and every run, outside this fragment: rerun the whole app
-    with right:
-        st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
-                        theme=None, config=CHART_CONFIG)
-    kind = st.segmented_control("Curve", list(CURVE_KINDS), format_func=CURVE_KINDS.get, key="curve",
-                                default="loss") or "loss"
-    st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value, surface=surface,
-                                  font_scale=font_scale), key="curves", theme=None, config=CHART_CONFIG)
+    if config.show_3d:  # opt-in: the 3D view is the slowest chart for the browser to redraw
+        with right:
+            st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
+                            theme=None, config=CHART_CONFIG)
+    with st.container() if config.show_3d else right:  # the curves take the 3D view's place when it is off
+        kind = st.segmented_control("Curve", list(CURVE_KINDS), format_func=CURVE_KINDS.get, key="curve",
+                                    default="loss") or "loss"
+        st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
+                                      surface=surface, font_scale=font_scale), key="curves", theme=None,
+                        config=CHART_CONFIG)
     ledger(config, runs, step)
 
 
