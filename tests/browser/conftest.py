@@ -41,39 +41,23 @@ marker (declared in pyproject.toml): modules set ``pytestmark = pytest.mark.brow
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from harness import live_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 SERVER_LOG = ARTIFACTS / "logs" / "streamlit-server.log"
 
-SERVER_START_TIMEOUT_S = 60.0
 DEFAULT_TIMEOUT_MS = 30_000
 EXCEPTION = '[data-testid="stException"]'  # Streamlit's box for an uncaught exception in the script
 VIEWPORT = {"width": 1400, "height": 900}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = live_app.CHROMIUM_ARGS
 
 # Console errors that are demonstrably not ours, as (message pattern, source URL pattern); both must match. Keep this
 # list short and say why for each entry. Page errors (uncaught exceptions) are never ignored.
@@ -147,94 +131,14 @@ _CHARTS_DRAWN_JS = """
 # --------------------------------------------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _health(base_url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-            return response.read().decode("utf-8", "replace").strip()
-    except (urllib.error.URLError, OSError):
-        return None
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, sig)
-
-
-def _stop_process_group(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (the server leads its own session), SIGKILL it if still there after 10 s.
-
-    A final SIGKILL to the group takes any child the server may have started (none today) with it.
-    """
-    _signal_group(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        _signal_group(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    _signal_group(process.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def streamlit_server() -> Iterator[str]:
     """A real ``streamlit run app.py`` on a free port; yields its base URL, e.g. ``http://127.0.0.1:40123``."""
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        # Other people edit the sources while tests run: no "source file changed" prompts or reruns mid-test.
-        "--server.fileWatcherType",
-        "none",
-        "--server.runOnSave",
-        "false",
-    ]
-    SERVER_LOG.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with SERVER_LOG.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while _health(base_url) != "ok":
-            if process.poll() is not None or time.monotonic() > deadline:
-                reason = (
-                    f"exited with code {process.returncode}"
-                    if process.poll() is not None
-                    else f"not healthy after {SERVER_START_TIMEOUT_S:.0f} s"
-                )
-                pytest.fail(
-                    f"streamlit server {reason}: {' '.join(command)}\n"
-                    f"--- server output ({SERVER_LOG}) ---\n{SERVER_LOG.read_text(errors='replace')}",
-                    pytrace=False,
-                )
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        _stop_process_group(process)
+        with live_app.streamlit_server(SERVER_LOG) as (base_url, _, _):
+            yield base_url
+    except RuntimeError as error:  # never became healthy: the message quotes the server's output
+        pytest.fail(str(error), pytrace=False)
 
 
 # --------------------------------------------------------------------------------------------------- the browser
@@ -243,13 +147,10 @@ def streamlit_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser():
     """Headless system Chromium. Fails (never skips) when Chromium is missing."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail(
-            "Chromium not found on PATH. The browser tests use the system browser because `playwright install` "
-            "cannot download one here: run `apt-get install -y chromium` (as .ci/run does).",
-            pytrace=False,
-        )
+    try:
+        executable = live_app.chromium_path()
+    except RuntimeError as error:  # a missing browser fails the run: a skip would hide it
+        pytest.fail(str(error), pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
