@@ -54,7 +54,9 @@ def choose_view() -> str:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Optimizer visualizer", page_icon="📉", layout="wide")
+    presenting = st.query_params.get("present") == "1"  # a projector link opens with the controls hidden
+    st.set_page_config(page_title="Optimizer visualizer", page_icon="📉", layout="wide",
+                       initial_sidebar_state="collapsed" if presenting else "expanded")
     read_url_once()
     config, surface, error = config_from_sidebar()
     header(config, surface, error)

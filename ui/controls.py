@@ -289,7 +289,9 @@ def view_controls() -> dict:
     sb.header("Display")
     overlays = sb.multiselect("Overlays", list(OVERLAYS), key="overlays", format_func=OVERLAY_LABELS.get)
     show_3d = sb.toggle("3D view", key="show_3d", help="The surface in 3D beside the contours (slower to redraw).")
-    presentation = sb.toggle("Presentation mode (large fonts)", key="presentation")
+    presentation = sb.toggle("Presentation mode (large fonts)", key="presentation",
+                             help="For a projector. A link with this on opens with the controls hidden; "
+                                  "the « and » buttons hide and show them at any time.")
     return dict(overlays=tuple(overlays), presentation=bool(presentation), show_3d=bool(show_3d))
 
 

@@ -527,3 +527,12 @@ def test_presentation_mode_enlarges_fonts(page, streamlit_server):
     assert_no_exception(page)
     assert_clean_layout(page)
     screenshot_app(page, "app-presentation")
+
+
+def test_a_presentation_link_opens_with_the_controls_hidden(page, streamlit_server):
+    open_app(page, streamlit_server, "present=1")
+    assert_no_exception(page)
+    box = page.locator('[data-testid="stSidebar"]').bounding_box()  # collapsed: slid off the left edge
+    assert box is None or box["x"] + box["width"] <= 1, box
+    assert page.locator(".js-plotly-plot").first.is_visible()
+    screenshot_app(page, "presentation-link")
