@@ -46,6 +46,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness import live_app
 
@@ -288,13 +289,20 @@ def select_option(page, label: str, option: str, *, timeout_ms: float = DEFAULT_
         page.locator('[role="option"]').filter(has_text=exact).first.click(timeout=timeout_ms)
 
 
-def chart_index(page, trace_type: str) -> int:
-    """Index (document order of ``.js-plotly-plot``) of the first chart drawing a ``trace_type`` trace; -1 if none."""
-    return page.evaluate(
-        """(type) => [...document.querySelectorAll(".js-plotly-plot")].findIndex(
-             (gd) => (gd._fullData || []).some((t) => t.type === type))""",
-        trace_type,
-    )
+_CHART_INDEX_JS = """(type) => [...document.querySelectorAll(".js-plotly-plot")].findIndex(
+    (gd) => (gd._fullData || []).some((t) => t.type === type))"""
+
+
+def chart_index(page, trace_type: str, timeout_ms: float = 10_000) -> int:
+    """Index (document order of ``.js-plotly-plot``) of the first chart drawing a ``trace_type`` trace; -1 if none.
+
+    Charts are drawn one after another after a run: wait (up to ``timeout_ms``) for the one asked for.
+    """
+    try:
+        page.wait_for_function(f"(type) => ({_CHART_INDEX_JS})(type) >= 0", arg=trace_type, timeout=timeout_ms)
+    except PlaywrightTimeout:  # report "none" and let the caller's assertion say what was missing
+        return -1
+    return page.evaluate(_CHART_INDEX_JS, trace_type)
 
 
 def plotly_summary(page, index: int = 0) -> dict:
