@@ -22,17 +22,29 @@ from .controls import apply_config
 from .views import CHART_CONFIG, cached_grid
 
 
-def _run_choice(config: AppConfig, label: str, key: str, *, multiple: bool = False):
-    """Pick runs of the comparison by their labels; returns indices."""
+def _run_labels(config: AppConfig) -> list[str]:
+    """The comparison's run labels; an empty list (with a hint on the page) when there is no run."""
     labels = [run.display_label(i) for i, run in enumerate(config.runs)]
     if not labels:
         st.info("Add a run in the sidebar first.")
-        return [] if multiple else None
-    if multiple:
-        chosen = st.multiselect(label, range(len(labels)), default=list(range(min(3, len(labels)))),
-                                format_func=labels.__getitem__, key=key)
-        return list(chosen)
-    return st.selectbox(label, range(len(labels)), format_func=labels.__getitem__, key=key)
+    return labels
+
+
+def _pick_runs(config: AppConfig, label: str, key: str) -> list[int]:
+    """Several runs of the comparison (the first three by default), as indices."""
+    labels = _run_labels(config)
+    default = list(range(min(3, len(labels))))
+    return list(st.multiselect(label, range(len(labels)), default=default, format_func=labels.__getitem__,
+                               key=key)) if labels else []
+
+
+def _pick_run(config: AppConfig, label: str, key: str) -> tuple[int, RunConfig] | None:
+    """One run of the comparison, with its index (for its label and colour); None when there is none."""
+    labels = _run_labels(config)
+    if not labels:
+        return None
+    index = st.selectbox(label, range(len(labels)), format_func=labels.__getitem__, key=key)
+    return index, config.runs[index]
 
 
 # ---------------------------------------------------------------------------- basins
@@ -51,7 +63,7 @@ def basins_view(config: AppConfig, surface: Surface) -> None:
                 "minimum it reaches, how many steps it needs, or its final loss. All starts run at once.")
     cols = st.columns([2, 1, 1])
     with cols[0]:
-        chosen = _run_choice(config, "Runs to map", "basins.runs", multiple=True)
+        chosen = _pick_runs(config, "Runs to map", "basins.runs")
     resolution = cols[1].select_slider("Resolution", [50, 75, 100, 150, 200, 300], value=100, key="basins.res")
     color_by = cols[2].selectbox("Colour by", ["minimum", "steps", "final_loss"], key="basins.color",
                                  format_func={"minimum": "minimum reached", "steps": "steps to tolerance",
@@ -102,10 +114,10 @@ def _send_to_comparison(config: AppConfig, run: RunConfig) -> None:
 def sweep_view(config: AppConfig, surface: Surface) -> None:
     st.markdown("One trajectory per cell: a grid of two hyperparameters from the same start, coloured by "
                 "the **steps needed to reach the tolerance** (black: diverged).")
-    index = _run_choice(config, "Run to sweep", "sweep.run")
-    if index is None:
+    picked = _pick_run(config, "Run to sweep", "sweep.run")
+    if picked is None:
         return
-    run = config.runs[index]
+    _, run = picked
     numeric = _numeric_params(run.optimizer)
     if not numeric:
         st.info(f"{OPTIMIZERS[run.optimizer].title} has no numeric hyperparameter to sweep.")
@@ -158,10 +170,10 @@ def cached_ensemble(name: str, params: Items, run: RunConfig, weight_decay: floa
 def ensemble_view(config: AppConfig, surface: Surface) -> None:
     st.markdown("K runs with independent gradient noise from the same start: their fan of paths, the median "
                 "loss with a 10–90% band, and **where they end**, for several batch sizes.")
-    index = _run_choice(config, "Run", "ensemble.run")
-    if index is None:
+    picked = _pick_run(config, "Run", "ensemble.run")
+    if picked is None:
         return
-    run = config.runs[index]
+    index, run = picked
     cols = st.columns(2)
     k = cols[0].slider("Trajectories K", 10, analysis.MAX_ENSEMBLE, 100, step=10, key="ensemble.k")
     # The run's own batch size may be any of 1..4096 (it must be an option), and 256 compared with itself twice
