@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from surfaces import Surface
-from surfaces.params import Param, validate
+from surfaces.params import Param, Registry, validate
 
 from .schedules import Schedule
 
@@ -62,7 +62,7 @@ class OptimizerSpec:
     title: str
     factory: Callable[..., Optimizer]
     params: Sequence[Param]
-    family: str  # "first-order" or "second-order"
+    family: str = "first-order"  # or "second-order"
 
     @property
     def doc(self) -> str:
@@ -84,17 +84,8 @@ class OptimizerSpec:
         return r"\begin{aligned}" + "\n".join(lines) + r"\end{aligned}"
 
 
-OPTIMIZERS: dict[str, OptimizerSpec] = {}
-
-
-def register(title: str, *params: Param, family: str = "first-order") -> Callable:
-    """Decorator: add an optimizer factory to :data:`OPTIMIZERS` under its function name."""
-
-    def deco(factory):
-        OPTIMIZERS[factory.__name__] = OptimizerSpec(factory.__name__, title, factory, tuple(params), family)
-        return factory
-
-    return deco
+OPTIMIZERS = Registry("optimizer", OptimizerSpec)
+register = OPTIMIZERS.register  # @register(title, *params, family="second-order") above a factory
 
 
 def get_optimizer(name: str, **hparams) -> Optimizer:
@@ -102,9 +93,7 @@ def get_optimizer(name: str, **hparams) -> Optimizer:
 
     ``lr`` may also be a :class:`~optimizers.schedules.Schedule`.
     """
-    spec = OPTIMIZERS.get(name)
-    if spec is None:
-        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(OPTIMIZERS)}")
+    spec = OPTIMIZERS.spec(name)
     schedule = hparams.get("lr") if isinstance(hparams.get("lr"), Schedule) else None
     if schedule is not None:
         hparams = {**hparams, "lr": schedule.lr}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .autodiff import derivatives
-from .params import Param, validate
+from .params import Param, Registry, validate
 
 __all__ = ["SURFACES", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
 
@@ -140,24 +140,13 @@ class SurfaceSpec:
         return (self.factory.__doc__ or "").strip()
 
 
-SURFACES: dict[str, SurfaceSpec] = {}
-
-
-def register(title: str, *params: Param, source: str = "") -> Callable:
-    """Decorator: add a surface factory to :data:`SURFACES` under its function name."""
-
-    def deco(factory):
-        SURFACES[factory.__name__] = SurfaceSpec(factory.__name__, title, factory, tuple(params), source)
-        return factory
-
-    return deco
+SURFACES = Registry("surface", SurfaceSpec)
+register = SURFACES.register  # @register(title, *params, source=...) above a factory
 
 
 def get_surface(name: str, **params) -> Surface:
     """Make the surface ``name`` with ``params`` (defaults for the rest); ValueError if invalid."""
-    spec = SURFACES.get(name)
-    if spec is None:
-        raise ValueError(f"unknown surface {name!r}; available: {', '.join(SURFACES)}")
+    spec = SURFACES.spec(name)
     values = validate(spec.params, params, owner=name)
     for p in spec.params:  # validate() allows 1-D arrays (per-trajectory hyperparameters); a surface needs one value
         if isinstance(values[p.name], np.ndarray):

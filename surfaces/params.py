@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Param", "validate"]
+__all__ = ["Param", "Registry", "validate"]
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,28 @@ def validate(params: Sequence[Param], values: Mapping[str, object], owner: str) 
     for p in params:
         out[p.name] = p.check(values.get(p.name, p.default), owner)
     return out
+
+
+class Registry(dict):
+    """Specs by name: ``register`` files a factory under its function name, ``spec`` looks one up.
+
+    A plain dict otherwise, so the app and the tests loop over it. ``make_spec(name, title,
+    factory, params, **extra)`` builds the entry (a ``SurfaceSpec``, an ``OptimizerSpec``).
+    """
+
+    def __init__(self, kind: str, make_spec):
+        super().__init__()
+        self.kind, self.make_spec = kind, make_spec
+
+    def register(self, title: str, *params: Param, **extra):
+        def deco(factory):
+            self[factory.__name__] = self.make_spec(factory.__name__, title, factory, tuple(params), **extra)
+            return factory
+
+        return deco
+
+    def spec(self, name: str):
+        """The entry for ``name``, or a ValueError listing what is available."""
+        if name not in self:
+            raise ValueError(f"unknown {self.kind} {name!r}; available: {', '.join(self)}")
+        return self[name]
