@@ -11,19 +11,17 @@
 from .animation import MAX_FRAMES, frame_steps
 from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
-from .overlays import CLICK_GRID_NAME, click_grid_index, clicked_start, gradient_field, step_vectors
+from .overlays import clicked_start, gradient_field, probe_grid_index, step_vectors
 from .runs import PALETTE, Overlays, RunView
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
 __all__ = [
-    "CLICK_GRID_NAME",
     "KINDS",
     "MAX_FRAMES",
     "PALETTE",
     "Overlays",
     "RunView",
     "SurfaceGrid",
-    "click_grid_index",
     "clicked_start",
     "colorbar_title",
     "contour_figure",
@@ -33,6 +31,7 @@ __all__ = [
     "gradient_field",
     "hint_for",
     "ledger_rows",
+    "probe_grid_index",
     "shown_values",
     "step_vectors",
     "steps_to_tol",

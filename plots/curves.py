@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from surfaces import Surface
 
-from .runs import DIVERGED_COLOR, LOG_CLIP, RunView, as_series, as_xs, f32, scatter_class, with_alpha
+from .runs import DIVERGED_COLOR, LOG_CLIP, TEMPLATE, RunView, as_series, as_xs, f32, scatter_class, with_alpha
 
 KINDS = ("loss", "grad_norm", "distance", "lr")
 HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
@@ -75,7 +75,7 @@ def curves_figure(
         fig.add_annotation(text="nothing to show for these runs", showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
     fig.update_layout(
-        template="plotly_white", height=HEIGHT, font={"size": 13 * font_scale},
+        template=TEMPLATE, height=HEIGHT, font={"size": 13 * font_scale},
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
                                         "exponentformat": "power"},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",

@@ -12,9 +12,10 @@ from surfaces import Surface
 
 from . import overlays as layers
 from .animation import add_animation
-from .raster import background_image, contour_levels
+from .raster import background_image, band_colorscale, contour_levels
 from .runs import (
     DIVERGED_COLOR,
+    TEMPLATE,
     Overlays,
     RunView,
     as_series,
@@ -40,6 +41,8 @@ class SurfaceGrid(NamedTuple):
 
     ``shown`` is what colour and height show: ``z``, or on wide-range surfaces
     ``max(log10(z - offset + 1e-12), floor)``; :func:`shown_values` applies the same map to any f.
+    ``levels`` are the contour levels of ``shown`` (None when it is flat) and ``background`` the filled
+    contour as a ``layout.images`` entry (:mod:`plots.raster`), made once with the grid.
     """
 
     x: np.ndarray
@@ -49,6 +52,8 @@ class SurfaceGrid(NamedTuple):
     log_scale: bool
     offset: float = 0.0  # f* (or the smallest sampled value when f* is unknown); used when log_scale
     floor: float = -np.inf  # lower clip of the log values (1st percentile of the grid); used when log_scale
+    levels: dict | None = None
+    background: dict | None = None
 
 
 def surface_grid(surface: Surface, resolution: int = 120, *, bounds=None) -> SurfaceGrid:
@@ -65,9 +70,11 @@ def surface_grid(surface: Surface, resolution: int = 120, *, bounds=None) -> Sur
         shown = _log(z, offset)
         floor = float(np.percentile(shown[np.isfinite(shown)], 1))  # keep the colour scale readable
         shown = np.maximum(shown, floor)
+    levels = contour_levels(shown)
+    background = background_image(x, y, shown, levels, COLORSCALE) if levels else None
     return SurfaceGrid(
         x.astype(np.float32), y.astype(np.float32), z.astype(np.float32), shown.astype(np.float32),
-        bool(surface.log_scale and finite.size), float(offset), floor,
+        bool(surface.log_scale and finite.size), float(offset), floor, levels, background,
     )
 
 
@@ -108,26 +115,17 @@ def contour_figure(
 ) -> go.Figure:
     """Filled contours with minima (stars) and saddles (x), every run's path, and the chosen overlays.
 
-    With ``animate`` the filled contour is also drawn as a background image (see :mod:`plots.raster`).
-    Trace order: contour, minima, saddles, overlays (gradient field, eigen directions, Polyak paths),
-    click grid, then per run: path, start, end, diverged and escaped (only if any), then the step markers
-    (``step`` given) and the animated markers (``animate``). Every trace but the contour carries
-    ``meta = {"role": ..., "run": index}``. The axes are fixed to ``surface.bounds``.
+    The filled contour is the grid's background image (see :mod:`plots.raster`); an invisible trace carries
+    its colour bar and an invisible grid of points its hover (x, y, f), and with ``clickable`` takes clicks.
+    Trace order: colour bar, minima, saddles, overlays (gradient field, eigen directions, Polyak paths),
+    probe grid, then per run: path, start, end, diverged and escaped (only if any), then the step markers
+    (``step`` given) and the animated markers (``animate``). Every trace carries ``meta = {"role": ...}``,
+    and a run's traces also ``"run": index``. The axes are fixed to ``surface.bounds``.
     """
-    title = colorbar_title(surface, grid)
-    levels = contour_levels(grid.shown)
-    fig = go.Figure(
-        go.Contour(
-            x=grid.x, y=grid.y, z=grid.shown, colorscale=COLORSCALE,
-            **({"autocontour": False, "contours": levels} if levels else {"ncontours": 30}),
-            line={"width": 0.5, "color": "rgba(255,255,255,0.3)"},
-            # Title on top: plotly.js puts a "right" title at a fixed offset that ignores the tick labels' width,
-            # so it overlapped labels such as "−0.2" (plotly.js#1396).
-            colorbar={"title": {"text": title, "side": "top"}, "thickness": 14},
-            hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>",
-            name="surface", showlegend=False,
-        )
-    )
+    fig = go.Figure()
+    if grid.levels:
+        fig.add_layout_image(grid.background)
+        _add_colorbar(fig, surface, grid)
     _mark_points(fig, surface.minima, "minimum", "star", "white", size=14)
     _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=11)
     if overlays.gradient_field:
@@ -136,8 +134,7 @@ def contour_figure(
         layers.add_eigen_directions(fig, surface)
     if overlays.polyak:
         layers.add_polyak(fig, runs)
-    if clickable:
-        layers.add_click_grid(fig, surface)
+    layers.add_probe_grid(fig, surface, clickable=clickable)
     for i, run in enumerate(runs):
         _add_run(fig, i, run, surface.bounds, markers=overlays.markers)
     if step is not None:
@@ -148,10 +145,26 @@ def contour_figure(
                 layers.add_step_arrows(fig, surface, run, step)
     if animate:
         add_animation(fig, runs, start=step or 0)
-        if levels:  # plotly.js drops the contour's SVG while animating; this image takes its place
-            fig.add_layout_image(background_image(grid.x, grid.y, grid.shown, levels, COLORSCALE))
     _layout(fig, surface, font_scale, animate=animate, clickable=clickable)
     return fig
+
+
+def _add_colorbar(fig: go.Figure, surface: Surface, grid: SurfaceGrid) -> None:
+    """The contour's colour bar, banded like the image: carried by two invisible points (a layout image has none)."""
+    scale, cmin, cmax = band_colorscale(grid.levels, COLORSCALE)
+    (x0, _), (y0, _) = surface.bounds
+    fig.add_trace(
+        go.Scatter(
+            x=[x0, x0], y=[y0, y0], mode="markers", name="surface", meta={"role": "contour"}, showlegend=False,
+            hoverinfo="skip",
+            marker={"color": [cmin, cmax], "cmin": cmin, "cmax": cmax, "colorscale": scale, "opacity": 0,
+                    "showscale": True,
+                    # Title on top: plotly.js puts a "right" title at a fixed offset that ignores the tick labels'
+                    # width, so it overlapped labels such as "−0.2" (plotly.js#1396).
+                    "colorbar": {"title": {"text": colorbar_title(surface, grid), "side": "top"}, "thickness": 14,
+                                 "outlinewidth": 0, "ticks": ""}},
+        )
+    )
 
 
 def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, color: str, size: int) -> None:
@@ -253,7 +266,7 @@ def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
 def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, clickable: bool) -> None:
     (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(
-        template="plotly_white", height=HEIGHT + (70 if animate else 0),
+        template=TEMPLATE, height=HEIGHT + (70 if animate else 0),
         font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
         xaxis={"range": [x0, x1], "autorange": False, "title": "x", "constrain": "domain",
                "showgrid": False, "zeroline": False},
@@ -309,7 +322,7 @@ def surface_figure(
             t = int(np.clip(step, 0, len(xs) - 1))
             _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9)
     fig.update_layout(
-        template="plotly_white", height=HEIGHT, font={"size": BASE_FONT * font_scale},
+        template=TEMPLATE, height=HEIGHT, font={"size": BASE_FONT * font_scale},
         # nticks and a tick font that stays at the base size (presentation mode too): at this size plotly's
         # automatic ticks (every 0.5 on Rosenbrock) and enlarged tick labels ran into each other and the z title.
         scene={"xaxis": {"title": "x", "range": [x0, x1], "nticks": 6, "tickfont": {"size": BASE_FONT}},

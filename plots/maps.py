@@ -23,6 +23,7 @@ from plotly.subplots import make_subplots
 
 from analysis import BasinMap, Ensemble, Sweep, minimum_label
 from plots import SurfaceGrid, contour_figure
+from plots.runs import TEMPLATE
 from surfaces import Surface
 
 # Okabe & Ito (2008) without black and yellow: black means "diverged", yellow is lost on Viridis.
@@ -35,9 +36,6 @@ SPECIAL_WIDTH = 0.1  # share of the colour bar given to each special colour
 LOSS_FLOOR = 1e-16  # added before log10 so an exact minimum stays finite
 HOVER_TEXT_LIMIT = 40_000  # cells per heatmap with a text label on hover (text is heavy to send)
 COLOR_BY = ("minimum", "steps", "final_loss")
-# Named, not left to plotly's default: importing streamlit makes that default its own template, whose axes have no
-# automargin, and these small margins then clipped the y tick labels and put the axis titles over the maps.
-TEMPLATE = "plotly_white"
 
 
 # ---------------------------------------------------------------------------- colour scales

@@ -1,4 +1,4 @@
-"""Optional layers of the contour view: gradient field, eigen directions, Polyak paths, step arrows, click grid."""
+"""Layers of the contour view: gradient field, eigen directions, Polyak paths, step arrows; the probe grid."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from surfaces import Surface
 from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
 
 FIELD_POINTS = 15  # per axis
-CLICK_POINTS = 30  # per axis: fine enough to aim, few enough to redraw quickly
-CLICK_GRID_NAME = "click to set start"
+# Per axis. Every point is an SVG node that plotly.js redraws on each rerun: 30 x 30 cost the browser ~40 ms
+# per redraw (bench), 21 x 21 about a third of that, and still finds a point under any cursor (hover distance 20 px).
+PROBE_POINTS = 21
 HEAD_ANGLE = np.deg2rad(25.0)
 ARROW_COLORS = {"grad": "#FFFFFF", "m": "#FFB000", "update": None}  # None: the run's colour
 
@@ -111,33 +112,35 @@ def add_polyak(fig: go.Figure, runs: Sequence[RunView]) -> None:
         )
 
 
-def add_click_grid(fig: go.Figure, surface: Surface, n: int = CLICK_POINTS) -> None:
-    """An invisible ``n`` x ``n`` grid of selectable points spanning the bounds (edges included).
+def add_probe_grid(fig: go.Figure, surface: Surface, *, clickable: bool, n: int = PROBE_POINTS) -> None:
+    """An invisible ``n`` x ``n`` grid of points spanning the bounds (edges included): its hover reads off f.
 
-    Its hover shows f there and the hint; Streamlit's ``on_select`` reports the clicked point.
-    Recognise the trace by ``name == CLICK_GRID_NAME`` or ``meta == {"role": "click-grid"}``.
+    With ``clickable`` the hover adds a hint, and a click selects the point: Streamlit's ``on_select`` reports
+    it, and :func:`clicked_start` turns it into a start point. Recognise the trace by ``meta == {"role": "probe"}``.
     """
     (x0, x1), (y0, y1) = surface.bounds
     pts = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1).reshape(-1, 2)
+    hint = "<br><i>click to start here</i>" if clickable else ""
+    with np.errstate(all="ignore"):
+        f = surface.f(pts)
     fig.add_trace(
         go.Scatter(
-            x=f32(pts[:, 0]), y=f32(pts[:, 1]), customdata=f32(surface.f(pts)), mode="markers",
-            name=CLICK_GRID_NAME, meta={"role": "click-grid"}, showlegend=False,
-            marker={"size": 12, "opacity": 0, "color": "white"},
+            x=f32(pts[:, 0]), y=f32(pts[:, 1]), customdata=f32(f), mode="markers", name="surface values",
+            meta={"role": "probe"}, showlegend=False, marker={"size": 12, "opacity": 0, "color": "white"},
             selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
-            hovertemplate="x=%{x:.3f}, y=%{y:.3f}<br>f=%{customdata:.4g}<br><i>click to start here</i><extra></extra>",
+            hovertemplate=f"x=%{{x:.3f}}, y=%{{y:.3f}}<br>f=%{{customdata:.4g}}{hint}<extra></extra>",
         )
     )
 
 
-def click_grid_index(fig: go.Figure) -> int | None:
-    """Index in ``fig.data`` of the click grid (compare with a selected point's ``curve_number``)."""
-    return next((i for i, t in enumerate(fig.data) if t.name == CLICK_GRID_NAME), None)
+def probe_grid_index(fig: go.Figure) -> int | None:
+    """Index in ``fig.data`` of the probe grid (compare with a selected point's ``curve_number``)."""
+    return next((i for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "probe"), None)
 
 
 def clicked_start(fig: go.Figure, selection) -> tuple[float, float] | None:
-    """The point clicked on the click grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``."""
-    index = click_grid_index(fig)
+    """The point clicked on the probe grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``."""
+    index = probe_grid_index(fig)
     points = (selection or {}).get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
     for p in points or []:
         if p.get("curve_number") == index and p.get("x") is not None and p.get("y") is not None:

@@ -48,7 +48,10 @@ def test_default_page_draws_contour_and_curves_and_3d_on_request():
     assert_clean(at)
     assert not at.error
     kinds = [{t["type"] for t in fig["data"]} for fig in figures(at)]
-    assert len(kinds) == 2 and "contour" in kinds[0] and not any("surface" in k for k in kinds)
+    contour = figures(at)[0]
+    assert len(kinds) == 2 and not any("surface" in k for k in kinds)
+    assert contour["layout"]["images"][0]["source"].startswith("data:image/png")  # the filled contour
+    assert {"contour", "probe", "path"} <= {t.get("meta", {}).get("role") for t in contour["data"]}
     assert at.latex  # the surface formula
     with_3d = app({"3d": "1"})
     assert_clean(with_3d)
@@ -114,8 +117,9 @@ def test_custom_formula_rejected_keeps_the_last_good_surface():
     assert_clean(at)
     assert any("quote" in e.value or "not allowed" in e.value for e in at.error)
     kept = figures(at)[0]
-    contour = next(t for t in kept["data"] if t["type"] == "contour")
-    assert contour == next(t for t in good["data"] if t["type"] == "contour")
+    assert kept["layout"]["images"] == good["layout"]["images"]  # the filled contour
+    probe = [next(t for t in fig["data"] if t.get("meta", {}).get("role") == "probe") for fig in (good, kept)]
+    assert probe[0] == probe[1]  # and f on the probe grid
     box.set_value("x^2 + 3*y^2").run()
     assert_clean(at)
     assert not at.error

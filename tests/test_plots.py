@@ -12,7 +12,6 @@ import pytest
 
 from optimizers import Trajectory, get_optimizer, run
 from plots import (
-    CLICK_GRID_NAME,
     MAX_FRAMES,
     PALETTE,
     Overlays,
@@ -28,8 +27,8 @@ from plots import (
     surface_figure,
     surface_grid,
 )
-from plots.overlays import CLICK_POINTS
-from plots.raster import band_colors, contour_levels, png_data_uri
+from plots.overlays import PROBE_POINTS
+from plots.raster import LINE_ALPHA, band_colors, band_colorscale, contour_levels, png_data_uri
 from surfaces import get_surface, surface_from_expression
 
 
@@ -90,10 +89,10 @@ def test_contour_trace_counts_for_two_runs(rosen):
     runs = [adam_run(s), adam_run(s, x0=[1.5, -0.5], label="B", color=PALETTE[1])]
     fig = contour_figure(s, g, runs)
     kinds = [t.meta["role"] if isinstance(t.meta, dict) else t.type for t in fig.data]
-    assert kinds == ["contour", "minimum", "path", "start", "end", "path", "start", "end"]
-    assert [t.name for t in fig.data if t.showlegend is not False and t.type != "contour"] == ["minimum", "Adam", "B"]
+    assert kinds == ["contour", "minimum", "probe", "path", "start", "end", "path", "start", "end"]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["minimum", "Adam", "B"]
     fig = contour_figure(s, g, runs, step=10, animate=True)
-    assert len(fig.data) == 8 + 2 + 2  # + a step marker and an animated marker per run
+    assert len(fig.data) == 9 + 2 + 2  # + a step marker and an animated marker per run
     assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
 
 
@@ -273,17 +272,20 @@ def test_step_marker_and_arrows(rosen):
     assert len([a for a in fig.layout.annotations if a.showarrow]) == 2
 
 
-def test_click_grid_covers_the_bounds(bowl):
+def test_probe_grid_covers_the_bounds_and_reads_off_f(bowl):
     s, g = bowl
     fig = contour_figure(s, g, [adam_run(s)], clickable=True)
-    (i,) = [i for i, t in enumerate(fig.data) if t.name == CLICK_GRID_NAME]
+    (i,) = roles(fig, "probe")
     grid = fig.data[i]
-    assert grid.meta == {"role": "click-grid"} and grid.marker.opacity == 0 and grid.mode == "markers"
+    assert grid.marker.opacity == 0 and grid.mode == "markers"
     x, y = xy(grid)
     (x0, x1), (y0, y1) = s.bounds
-    assert len(x) == CLICK_POINTS**2 and len(np.unique(x)) == len(np.unique(y)) == CLICK_POINTS
+    assert len(x) == PROBE_POINTS**2 and len(np.unique(x)) == len(np.unique(y)) == PROBE_POINTS
     assert (x.min(), x.max(), y.min(), y.max()) == (x0, x1, y0, y1)
-    assert fig.layout.clickmode == "event+select"
+    np.testing.assert_allclose(np.asarray(grid.customdata, float), s.f(np.c_[x, y]), rtol=1e-6)
+    assert fig.layout.clickmode == "event+select" and "click to start here" in grid.hovertemplate
+    plain = contour_figure(s, g, [adam_run(s)])
+    assert plain.layout.clickmode is None and "click" not in trace(plain, "probe").hovertemplate
     event = {"points": [{"curve_number": 0, "x": 9, "y": 9}, {"curve_number": i, "x": 1.5, "y": -2.0}]}
     assert clicked_start(fig, event) == (1.5, -2.0)
     assert clicked_start(fig, {"points": []}) is None
@@ -295,8 +297,9 @@ def test_layout_fonts_legend_and_uirevision(rosen):
     assert big.layout.font.size == 2 * small.layout.font.size
     assert small.layout.legend.orientation == "h" and small.layout.legend.y < 0
     assert small.layout.uirevision and small.layout.height == 560
-    assert small.data[0].colorbar.title.text == "log₁₀(f − f*)"
-    assert contour_figure(get_surface("booth"), surface_grid(get_surface("booth"))).data[0].colorbar.title.text == "f"
+    assert trace(small, "contour").marker.colorbar.title.text == "log₁₀(f − f*)"
+    booth = contour_figure(get_surface("booth"), surface_grid(get_surface("booth")))
+    assert trace(booth, "contour").marker.colorbar.title.text == "f"
 
 
 def test_background_image_matches_contour_levels():
@@ -304,10 +307,33 @@ def test_background_image_matches_contour_levels():
     levels = contour_levels(shown, target=3)
     assert levels == {"start": 1.0, "end": 2.0, "size": 1.0}
     scale = [[0.0, "#000000"], [1.0, "#ffffff"]]
-    rgba = band_colors(np.array([[0.5, 1.5], [2.5, np.nan]]), levels, scale)
+    # Rows bottom (y0) first, as the grid is; the image has the top row first. Three bands, each 3 columns wide.
+    values = np.array([[0.5] * 3 + [1.5] * 3 + [2.5] * 3] * 3)
+    values[0, 0] = np.nan
+    rgba = band_colors(values, levels, scale)[::-1]
     # bands below start, [1, 2) and above end get colour scale positions 0, 1/2 and 1; NaN is transparent
-    assert rgba[1, 0, 0] == 0 and rgba[1, 1, 0] == 128 and rgba[0, 0, 0] == 255 and rgba[0, 1, 3] == 0
+    assert rgba[2, 1, 0] == 0 and rgba[2, 4, 0] == 128 and rgba[2, 7, 0] == 255 and rgba[0, 0, 3] == 0
+    assert (rgba[1:, :, 3] == 255).all()
+    # the last column of a band meets the next band: a level line, lightened towards white
+    assert rgba[2, 2, 0] == round(LINE_ALPHA * 255)
+    assert rgba[2, 5, 0] == round((1 - LINE_ALPHA) * 128 + LINE_ALPHA * 255)
     assert png_data_uri(rgba).startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+def test_colour_bar_bands_match_the_image():
+    """A value's colour on the stepped colour bar is its band's colour in the image (a lone pixel: no level line)."""
+    rng = np.random.default_rng(0)
+    shown = rng.uniform(-3.0, 7.0, (40, 40))
+    levels = contour_levels(shown)
+    colorscale = [[0.0, "#1b1f24"], [0.5, "#4a525c"], [1.0, "#f2f4f6"]]
+    scale, cmin, cmax = band_colorscale(levels, colorscale)
+    stops = np.array([p for p, _ in scale])
+    colors = [tuple(map(int, c[4:-1].split(","))) for _, c in scale]
+    assert cmin == levels["start"] - levels["size"] / 2 and cmax == levels["end"] + levels["size"] / 2
+    for value in shown.ravel()[:200]:  # values beyond the bar's ends take its end colours
+        position = np.clip((value - cmin) / (cmax - cmin), 0.0, 1.0 - 1e-12)
+        k = int(np.searchsorted(stops, position, side="right")) - 1
+        assert tuple(band_colors(np.array([[value]]), levels, colorscale)[0, 0, :3]) == colors[k], value
 
 
 # ---------------------------------------------------------------------------- 3D view

@@ -12,10 +12,10 @@ from optimizers import OPTIMIZERS, Trajectory
 from plots import (
     Overlays,
     RunView,
-    click_grid_index,
     contour_figure,
     curves_figure,
     ledger_rows,
+    probe_grid_index,
     summary_rows,
     surface_figure,
 )
@@ -79,7 +79,7 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
     with left:
         contour = contour_figure(surface, grid, runs, step=step, overlays=overlays, animate=True, clickable=True,
                                  font_scale=font_scale)
-        st.session_state["contour.click_trace"] = click_grid_index(contour)
+        st.session_state["contour.click_trace"] = probe_grid_index(contour)
         st.plotly_chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points", theme=None,
                         config=CHART_CONFIG)
         if st.session_state.pop("contour.start_moved", False):

@@ -26,8 +26,8 @@ Helpers for writing tests (all take the Playwright ``page``; import them with ``
     expect_rerun(page)                                          # context manager: the action inside must cause a rerun
     script_runs(page) -> int                                    # finished script runs seen by this page so far
     select_option(page, label, option)                          # sidebar/main selectbox by label, option by text
-    chart_index(page, trace_type) -> int                        # document index of the first chart with that trace
-    plotly_summary(page, index) -> dict                         # trace types, z shape/checksum, axis ranges of chart i
+    chart_index(page, kind) -> int                              # first chart with a trace of that type or meta role
+    plotly_summary(page, index) -> dict                         # trace types, surface values, image, axis ranges
     latex_source(page) -> list[str]                             # TeX source of every st.latex on the page
     screenshot(page, name) -> Path                              # full-page PNG under artifacts/screenshots/
     screenshot_app(page, name) -> Path                          # the same, of the whole scrolled app (tall PNG)
@@ -289,41 +289,56 @@ def select_option(page, label: str, option: str, *, timeout_ms: float = DEFAULT_
         page.locator('[role="option"]').filter(has_text=exact).first.click(timeout=timeout_ms)
 
 
-_CHART_INDEX_JS = """(type) => [...document.querySelectorAll(".js-plotly-plot")].findIndex(
-    (gd) => (gd._fullData || []).some((t) => t.type === type))"""
+_CHART_INDEX_JS = """(kind) => [...document.querySelectorAll(".js-plotly-plot")].findIndex(
+    (gd) => (gd._fullData || []).some((t) => t.type === kind || (t.meta && t.meta.role === kind)))"""
 
 
-def chart_index(page, trace_type: str, timeout_ms: float = 10_000) -> int:
-    """Index (document order of ``.js-plotly-plot``) of the first chart drawing a ``trace_type`` trace; -1 if none.
+def chart_index(page, kind: str, timeout_ms: float = 10_000) -> int:
+    """Index (document order of ``.js-plotly-plot``) of the first chart with a trace of type or ``meta.role`` ``kind``.
+
+    ``chart_index(page, "contour")`` is the contour view (its colour-bar trace has that role); -1 if none.
 
     Charts are drawn one after another after a run: wait (up to ``timeout_ms``) for the one asked for.
     """
     try:
-        page.wait_for_function(f"(type) => ({_CHART_INDEX_JS})(type) >= 0", arg=trace_type, timeout=timeout_ms)
+        page.wait_for_function(f"(type) => ({_CHART_INDEX_JS})(type) >= 0", arg=kind, timeout=timeout_ms)
     except PlaywrightTimeout:  # report "none" and let the caller's assertion say what was missing
         return -1
-    return page.evaluate(_CHART_INDEX_JS, trace_type)
+    return page.evaluate(_CHART_INDEX_JS, kind)
 
 
 def plotly_summary(page, index: int = 0) -> dict:
-    """What chart ``index`` (document order) draws, read from the Plotly graph div itself."""
+    """What chart ``index`` (document order) draws, read from the Plotly graph div itself.
+
+    ``values_*``: the surface values the chart shows: the first trace's ``z`` where a trace has one (3D view,
+    maps), else the contour view's probe grid (f at its points). ``image_*``: its background images (the filled
+    contour), with a checksum of their sources.
+    """
     return page.evaluate(
         """(index) => {
           const gd = document.querySelectorAll(".js-plotly-plot")[index];
           if (!gd) return null;
           // Plotly 6 ships arrays base64-encoded ({dtype, bdata, shape}) in gd.data; _fullData holds them decoded.
-          const full = (gd._fullData && gd._fullData[0]) || {};
-          const z = full.z;
-          const flat = z ? [...z].flatMap((row) => (row && typeof row === "object" ? [...row] : [row])) : [];
+          const data = gd._fullData || [];
+          const withZ = data.find((t) => t.z);
+          const probe = data.find((t) => t.meta && t.meta.role === "probe");
+          const values = withZ ? withZ.z : probe ? probe.customdata : null;
+          const flat = values ? [...values].flatMap((row) => (row && typeof row === "object" ? [...row] : [row])) : [];
           let checksum = 0, finite = 0;
           flat.forEach((v, i) => { if (Number.isFinite(v)) { finite += 1; checksum += v * ((i % 97) + 1); } });
           const layout = gd._fullLayout || gd.layout || {};
+          const sources = (layout.images || []).map((image) => image.source || "");
+          let imageChecksum = 0;
+          sources.forEach((text) => {
+            for (let i = 0; i < text.length; i += 7) imageChecksum += text.charCodeAt(i) * ((i % 89) + 1);
+          });
           return {
-            traces: (gd._fullData || []).map((t) => t.type),
-            z_rows: z ? z.length : 0,
-            z_size: flat.length,
-            z_finite: finite,
-            z_checksum: checksum,
+            traces: data.map((t) => t.type),
+            values_size: flat.length,
+            values_finite: finite,
+            values_checksum: checksum,
+            image_count: sources.filter((text) => text.startsWith("data:image/png")).length,
+            image_checksum: imageChecksum,
             xrange: layout.xaxis ? [...layout.xaxis.range] : null,
             yrange: layout.yaxis ? [...layout.yaxis.range] : null,
           };

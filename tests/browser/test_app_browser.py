@@ -174,7 +174,7 @@ def wait_for_first_path(page, predicate_js: str, arg=None, timeout_ms: float = 1
     page.wait_for_function(
         f"""(arg) => {{
           const gd = [...document.querySelectorAll(".js-plotly-plot")]
-            .find((g) => (g._fullData || []).some((t) => t.type === "contour"));
+            .find((g) => (g._fullData || []).some((t) => t.meta && t.meta.role === "contour"));
           const trace = gd && gd._fullData.find((t) => t.meta && t.meta.role === "path");
           return !!trace && ({predicate_js})(trace, arg);
         }}""",
@@ -218,7 +218,7 @@ def test_default_page_draws_paths_in_every_chart(page, streamlit_server):
         contour,
     )
     assert drawn >= runs, drawn
-    assert plotly_summary(page, contour)["z_finite"] > 1000
+    assert plotly_summary(page, contour)["values_finite"] > 400  # f on the 21 x 21 probe grid
 
     curves_index = next(i for i in range(page.locator(".js-plotly-plot").count()) if traces(page, i, "curve"))
     curves = traces(page, curves_index, "curve")
@@ -264,7 +264,7 @@ def test_learning_rate_slider_changes_path_and_url(page, streamlit_server):
 def test_click_on_contour_moves_the_start_point(page, streamlit_server):
     open_app(page, streamlit_server)
     contour = chart_index(page, "contour")
-    grid = next(t for t in traces(page, contour, None) if t["name"] == "click to set start")
+    (grid,) = traces(page, contour, "probe")
     # The grid point nearest (2, -3): Streamlit reports the selected point, so click exactly on one.
     gx, gy = min(zip(grid["x"], grid["y"], strict=True), key=lambda p: (p[0] - 2) ** 2 + (p[1] + 3) ** 2)
     start_x = sidebar_widget(page, "stNumberInput", "Start x").locator("input")
@@ -429,7 +429,7 @@ def test_exploration_view_draws(page, streamlit_server, view):
     elif view == "ensemble":
         fan = chart_index(page, "contour")
         assert fan >= 0
-        assert plotly_summary(page, fan)["z_finite"] > 1000
+        assert plotly_summary(page, fan)["values_finite"] > 400 and plotly_summary(page, fan)["image_count"] == 1
         paths = [t for t in traces(page, fan, None) if t["type"] in ("scattergl", "scatter")]
         assert sum(finite_points(t) for t in paths) > 100 * 10, [t["name"] for t in paths]  # K = 100 paths
         assert page.locator(f'{MAIN} [data-testid="stDataFrame"]').count() == 1  # where the runs end
@@ -455,7 +455,7 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
     select_option(page, "Surface", "Custom formula")
     contour = chart_index(page, "contour")
     good = plotly_summary(page, contour)
-    assert good["z_finite"] > 1000
+    assert good["values_finite"] > 400 and good["image_count"] == 1
 
     box = page.locator(f'{SIDEBAR} [data-testid="stTextInput"]').first  # the formula, above the runs' labels
     assert "f(x, y)" in box.inner_text()
@@ -469,7 +469,7 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
     assert message.bounding_box()["y"] > box.bounding_box()["y"]
     assert page.locator(f"{MAIN} {ERROR}").filter(has_text="The formula was not accepted").count() == 1
     kept = plotly_summary(page, chart_index(page, "contour"))
-    assert kept["z_checksum"] == good["z_checksum"] and kept["z_size"] == good["z_size"]
+    assert (kept["values_checksum"], kept["image_checksum"]) == (good["values_checksum"], good["image_checksum"])
     assert_no_exception(page)
     screenshot(page, "formula-rejected")
 
@@ -478,7 +478,8 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
         field.press("Enter")
     new = plotly_summary(page, chart_index(page, "contour"))
     assert page.locator(ERROR).count() == 0, page.locator(ERROR).all_inner_texts()
-    assert new["z_finite"] > 1000 and new["z_checksum"] != good["z_checksum"]
+    assert new["values_finite"] > 400 and new["values_checksum"] != good["values_checksum"]
+    assert new["image_checksum"] != good["image_checksum"]
     assert any(
         "3" in tex and "y" in tex
         for tex in page.locator('annotation[encoding="application/x-tex"]').all_text_contents()

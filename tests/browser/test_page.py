@@ -14,10 +14,11 @@ EXCEPTION = '[data-testid="stException"]'
 
 
 def _chart_kinds(page) -> list[dict]:
-    """For each Plotly chart: whether it drew a contour layer, scatter points, or a WebGL scene."""
+    """For each Plotly chart: whether it drew a background image (the filled contour), scatter points, or WebGL."""
     return page.evaluate(
         """() => [...document.querySelectorAll(".js-plotly-plot")].map((gd) => ({
-          contours: gd.querySelectorAll("g.contourlayer path").length,
+          images: [...gd.querySelectorAll("image")]
+            .filter((i) => (i.getAttribute("href") || "").startsWith("data:image/png")).length,
           scatter: gd.querySelectorAll(".scatterlayer .trace").length,
           gl_canvas: gd.querySelectorAll(".gl-container canvas, canvas").length,
           scene: !!gd.querySelector(".gl-container"),
@@ -39,14 +40,14 @@ def test_page_loads_and_draws_both_charts(page, streamlit_server):
     contour_at, surface_at = chart_index(page, "contour"), chart_index(page, "surface")
     assert contour_at >= 0 and surface_at >= 0, kinds
     contour, surface3d = kinds[contour_at], kinds[surface_at]
-    assert contour["contours"] > 10, contour  # filled contour bands drawn as SVG paths
+    assert contour["images"] == 1, contour  # the filled contour, drawn as one image under the traces
     assert contour["scatter"] >= 1, contour  # the marked minimum
     assert surface3d["scene"] and surface3d["gl_canvas"] >= 1, surface3d  # the 3D surface is a WebGL scene
     for chart in (contour, surface3d):
         assert chart["width"] > 200 and chart["height"] > 200, chart
 
     data = plotly_summary(page, contour_at)
-    assert data["z_size"] > 100 and data["z_finite"] > 100, data
+    assert data["values_size"] > 100 and data["values_finite"] > 100 and data["image_count"] == 1, data
     assert latex_source(page), "no LaTeX formula rendered"
 
     path = screenshot(page, "default")
@@ -63,12 +64,10 @@ def test_choosing_rosenbrock_changes_chart_and_formula(page, streamlit_server):
     after = plotly_summary(page, chart_index(page, "contour"))
     formula_after = latex_source(page)
     assert page.locator(EXCEPTION).count() == 0
-    assert after["z_size"] > 100, after
-    assert (after["z_checksum"], after["xrange"], after["yrange"]) != (
-        before["z_checksum"],
-        before["xrange"],
-        before["yrange"],
-    ), (before, after)
+    assert after["values_size"] > 100, after
+    assert after["values_checksum"] != before["values_checksum"], (before, after)
+    assert after["image_checksum"] != before["image_checksum"], (before, after)
+    assert (after["xrange"], after["yrange"]) != (before["xrange"], before["yrange"]), (before, after)
     assert formula_after and formula_after != formula_before, (formula_before, formula_after)
     # Rosenbrock's own formula: (a - x)^2 + b (y - x^2)^2
     assert any(re.search(r"\(y-x\^\{?2\}?\)\^\{?2", tex.replace(" ", "")) for tex in formula_after), formula_after
