@@ -12,6 +12,8 @@ from .browser import chromium_path, measure_browser
 from .core import Measurement, Section, Target, best_of, fmt, median, table
 from .server import REPO_ROOT
 
+FLOOR_APP = "bench/floor_app.py"  # one slider, one small Plotly chart: what Streamlit and plotly.js need at least
+
 WEBGL_CALLS = {"readPixels", "getProgramParameter", "isProgram", "isShader", "compileShader", "linkProgram",
                "shaderSource", "getShaderParameter", "createProgram", "createShader", "attachShader", "drawArrays",
                "drawElements", "texImage2D", "texSubImage2D", "bufferData", "bufferSubData", "getUniformLocation",
@@ -111,10 +113,11 @@ def measure_page() -> Section:
         return section
     try:
         r = measure_browser()
+        floor = measure_browser(script=FLOOR_APP, profile=False)
     except Exception as error:  # a broken app or browser should not lose the other sections' results
         section.blocks.append(f"Browser measurement failed: `{type(error).__name__}: {error}`")
         return section
-    section.data = r
+    section.data = {**r, "floor": floor}
     first, warm = r["loads"]
     section.add(
         Measurement("browser", "page load → first chart, first visit", first["at"] / 1e3, "s", Target(2)),
@@ -163,6 +166,13 @@ def measure_page() -> Section:
             f"all: {webgl_ms(profile):.0f} ms per press. Each rerun sent {median(kb):.0f} KB over the websocket "
             f"(page load: {warm['ws_bytes'] / 1024:.0f} KB)."
         )
+    section.blocks.append(_floor_table(r, floor))
+    section.add(
+        Measurement("browser floor", "minimal page: page load → first chart, second visit",
+                    floor["loads"][1]["at"] / 1e3, "s"),
+        Measurement("browser floor", "minimal page: slider key → chart redrawn (median)",
+                    median([p["total"] for p in floor["presses"]]), "ms"),
+    )
     cpu = r["cpu"]
     server_share = cpu["server_s"] / cpu["machine_s"] if cpu["machine_s"] else math.nan
     section.blocks.append(
@@ -175,3 +185,22 @@ def measure_page() -> Section:
         f"with `--disable-gpu`, so WebGL (the 3D surface) is rendered in software."
     )
     return section
+
+
+def _floor_table(app: dict, floor: dict) -> str:
+    """The app beside ``bench/floor_app.py`` (a slider and a 101-point line chart), measured the same way."""
+    rows = []
+    for label, key in (("page load → first chart, first visit (s)", 0),
+                       ("page load → first chart, second visit (s)", 1)):
+        a, f = app["loads"][key]["at"] / 1e3, floor["loads"][key]["at"] / 1e3
+        rows.append((label, a, f, a - f))
+    for label, part in (("slider key → every chart redrawn, median (ms)", "total"),
+                        ("page main thread busy within it, median (ms)", "main_thread_busy")):
+        a, f = median([p[part] for p in app["presses"]]), median([p[part] for p in floor["presses"]])
+        rows.append((label, a, f, a - f))
+    cpu_a, cpu_f = (r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3 for r in (app, floor))
+    rows.append(("server CPU per press (ms)", cpu_a, cpu_f, cpu_a - cpu_f))
+    return (table(["the app beside a minimal page", "app", "minimal page", "difference"], rows)
+            + "\n\nThe minimal page (`bench/floor_app.py`: a sidebar \"Steps\" slider and one 101-point Plotly line) "
+            "is measured the same way, in the same run: what a Streamlit page with a Plotly chart costs on this "
+            "machine before the app does anything (the websocket round trip, React, loading and parsing plotly.js).")

@@ -52,7 +52,9 @@ _PROBE_JS = """
     });
   };
   b.hookCharts = () => document.querySelectorAll(".js-plotly-plot").forEach(hook);
-  const scan = () => {
+  const scan = (records) => {
+    // A fast rerun can flip the state to "running" and back before this callback runs: replay the old values.
+    (records || []).forEach((r) => { if (r.attributeName === "data-test-script-state") note(r.oldValue); });
     const app = document.querySelector('[data-testid="stApp"]');
     if (app) note(app.getAttribute("data-test-script-state"));
     if (b.firstChartAt === null && document.querySelector(".js-plotly-plot .main-svg")) {
@@ -67,7 +69,8 @@ _PROBE_JS = """
       .observe({type: "longtask", buffered: true});
   } catch (e) { /* not supported */ }
   const start = () => new MutationObserver(scan).observe(document.documentElement, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state", "class"],
+    subtree: true, childList: true, attributes: true, attributeOldValue: true,
+    attributeFilter: ["data-test-script-state", "class"],
   });
   if (document.documentElement) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
@@ -93,21 +96,29 @@ _LOADED_JS = f"""() => {{
            charts: document.querySelectorAll(".js-plotly-plot").length}};
 }}"""
 
-# After a key press: done when a run has finished since, Streamlit is idle and every chart drew after the key.
-_REDRAWN_JS = f"""(since) => {{
-  const b = window.__bench;
+# What a chart is: its first trace's meta role (the contour view's is "contour"), else that trace's type.
+_CHART_KIND_JS = """(gd) => {
+  const first = (gd._fullData || [])[0] || {};
+  return (first.meta && first.meta.role) || first.type || "?";
+}"""
+
+# After a key press: done when Streamlit is idle and every chart drew after the key (so the rerun's output arrived).
+# Not "a run has finished since": React can batch a fast run's running -> notRunning so the page never shows it.
+_REDRAWN_JS = f"""() => {{
+  const b = window.__bench, chartKind = {_CHART_KIND_JS};
   b.hookCharts();
-  if (b.keyAt === null || b.finished <= since || !({_IDLE_JS})()) return null;
+  if (b.keyAt === null || !({_IDLE_JS})()) return null;
   if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
   const charts = [...document.querySelectorAll(".js-plotly-plot")];
   if (!charts.length || !charts.every((gd) => gd.__afterplotAt > b.keyAt)) return null;
-  const starts = b.runStartAt.filter((t) => t > b.keyAt);
-  const end = Math.max(b.idleAt[b.idleAt.length - 1], ...charts.map((gd) => gd.__afterplotAt));
+  const starts = b.runStartAt.filter((t) => t > b.keyAt), idles = b.idleAt.filter((t) => t > b.keyAt);
+  const idle = idles.length ? idles[idles.length - 1] : null;  // null: the page never showed the run
+  const end = Math.max(idle || 0, ...charts.map((gd) => gd.__afterplotAt));
   const busy = b.longTasks.filter(([t, d]) => t + d > b.keyAt && t < end)
     .reduce((sum, [t, d]) => sum + Math.min(t + d, end) - Math.max(t, b.keyAt), 0);
-  return {{key: b.keyAt, runStart: starts.length ? starts[0] : null, idle: b.idleAt[b.idleAt.length - 1],
+  return {{key: b.keyAt, runStart: starts.length ? starts[0] : null, idle: idle,
            afterplot: Math.max(...charts.map((gd) => gd.__afterplotAt)), charts: charts.length, busy: busy,
-           perChart: charts.map((gd) => [((gd._fullData || [])[0] || {{}}).type || "?", gd.__afterplotAt - b.keyAt,
+           perChart: charts.map((gd) => [chartKind(gd), gd.__afterplotAt - b.keyAt,
              (gd.__draws || []).filter(([t0]) => t0 > b.keyAt).reduce((sum, [t0, t1]) => sum + t1 - t0, 0)])}};
 }}"""
 
@@ -139,14 +150,13 @@ def _load(page, url: str) -> dict:
 
 def _press(page) -> dict:
     """Press ArrowRight on the Steps slider; return the in-page timestamps of the rerun it caused."""
-    since = page.evaluate("() => window.__bench.finished")
     page.evaluate("() => { window.__bench.keyAt = null; }")
     page.keyboard.press("ArrowRight")
-    result = page.wait_for_function(_REDRAWN_JS, arg=since, timeout=TIMEOUT_MS, polling=20).json_value()
+    result = page.wait_for_function(_REDRAWN_JS, timeout=TIMEOUT_MS, polling=20).json_value()
     if result.get("error"):
         raise RuntimeError("the app raised an exception after a slider change")
     time.sleep(0.3)  # let any late afterplot land, then read the final timestamps again
-    return page.evaluate(_REDRAWN_JS, since)
+    return page.evaluate(_REDRAWN_JS)
 
 
 def _bundle(url: str, function: str) -> str:
@@ -179,15 +189,16 @@ def _js_profile(page, presses: int) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
-def measure_browser(presses: int = 11) -> dict:
-    """Start the server and Chromium; time two page loads and ``presses`` slider key presses.
+def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = True) -> dict:
+    """Start the server (on ``script``) and Chromium; time two page loads and ``presses`` slider key presses.
 
-    Also the CPU seconds the server and the whole machine spent on the presses (the rest is mostly Chromium).
+    Also the CPU seconds the server and the whole machine spent on the presses (the rest is mostly Chromium),
+    and with ``profile`` where the page's JavaScript time went.
     """
     from playwright.sync_api import sync_playwright
 
     out: dict = {}
-    with streamlit_server(SERVER_LOG) as (base_url, healthy_s, pid), sync_playwright() as playwright:
+    with streamlit_server(SERVER_LOG, script) as (base_url, healthy_s, pid), sync_playwright() as playwright:
         out["server_healthy_s"] = healthy_s
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -215,12 +226,12 @@ def measure_browser(presses: int = 11) -> dict:
             for _ in range(presses):
                 before = received[0]
                 r = _press(page)
-                end = max(r["idle"], r["afterplot"])
+                seen = r["runStart"] is not None and r["idle"] is not None  # else: too fast for the page to show
                 samples.append({
-                    "total": end - r["key"],
-                    "to_run_start": (r["runStart"] - r["key"]) if r["runStart"] else float("nan"),
-                    "run": (r["idle"] - r["runStart"]) if r["runStart"] else float("nan"),
-                    "redraw_tail": max(0.0, r["afterplot"] - r["idle"]),
+                    "total": max(r["idle"] or 0.0, r["afterplot"]) - r["key"],
+                    "to_run_start": r["runStart"] - r["key"] if seen else float("nan"),
+                    "run": r["idle"] - r["runStart"] if seen else float("nan"),
+                    "redraw_tail": max(0.0, r["afterplot"] - r["idle"]) if seen else float("nan"),
                     "main_thread_busy": r["busy"],
                     "charts": r["perChart"],
                     "ws_bytes": received[0] - before,
@@ -229,7 +240,8 @@ def measure_browser(presses: int = 11) -> dict:
                           "wall_s": time.perf_counter() - wall, "presses": presses}
             out["presses"] = samples
             out["steps_after"] = _slider_value(thumb)
-            out["js_profile_ms_per_press"] = _js_profile(page, 3)
+            if profile:
+                out["js_profile_ms_per_press"] = _js_profile(page, 3)
             context.close()
         finally:
             browser.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
 import statistics
@@ -98,7 +99,9 @@ def load_average() -> str:
 
 
 def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+    """The median of the finite values (NaN marks a part the page was too fast to show); NaN if none."""
+    finite = [v for v in values if not math.isnan(v)]
+    return statistics.median(finite) if finite else math.nan
 
 
 # ---------------------------------------------------------------------------- formatting

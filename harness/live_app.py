@@ -75,15 +75,15 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: Path) -> Iterator[tuple[str, float, int]]:
-    """Start the app; yield ``(base_url, seconds until healthy, server pid)``.
+def streamlit_server(log_path: Path, script: str = "app.py") -> Iterator[tuple[str, float, int]]:
+    """Start the app (or ``script``, relative to the repo root); yield ``(base_url, seconds until healthy, pid)``.
 
     RuntimeError (with the server's output) if it never becomes healthy.
     """
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
