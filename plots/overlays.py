@@ -12,8 +12,8 @@ from surfaces import Surface
 from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
 
 FIELD_POINTS = 15  # per axis
-# Per axis. Every point is an SVG node that plotly.js redraws on each rerun: 30 x 30 cost the browser ~40 ms
-# per redraw (bench), 21 x 21 about a third of that, and still finds a point under any cursor (hover distance 20 px).
+# Per axis. Every point is an SVG node that plotly.js redraws on each rerun: 30 x 30 cost ~40 ms per redraw in
+# Chromium here, 21 x 21 about half that, and a point still lies within the 20 px hover distance of any cursor.
 PROBE_POINTS = 21
 HEAD_ANGLE = np.deg2rad(25.0)
 ARROW_COLORS = {"grad": "#FFFFFF", "m": "#FFB000", "update": None}  # None: the run's colour
