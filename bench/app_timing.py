@@ -198,9 +198,17 @@ def _floor_table(app: dict, floor: dict) -> str:
                         ("page main thread busy within it, median (ms)", "main_thread_busy")):
         a, f = median([p[part] for p in app["presses"]]), median([p[part] for p in floor["presses"]])
         rows.append((label, a, f, a - f))
-    cpu_a, cpu_f = (r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3 for r in (app, floor))
-    rows.append(("server CPU per press (ms)", cpu_a, cpu_f, cpu_a - cpu_f))
+    for label, key in (("server CPU per press (ms)", "server_s"),
+                       ("page CPU per press, Chromium renderer (ms)", "page_s"),
+                       ("whole machine CPU per press (ms)", "machine_s")):
+        a, f = (r["cpu"][key] / r["cpu"]["presses"] * 1e3 for r in (app, floor))
+        rows.append((label, a, f, a - f))
+    a, f = (median([len(p["charts"]) - p["charts_kept"] for p in r["presses"]]) for r in (app, floor))
+    rows.append(("charts replaced (drawn from scratch) per press, median", a, f, a - f))
     return (table(["the app beside a minimal page", "app", "minimal page", "difference"], rows)
             + "\n\nThe minimal page (`bench/floor_app.py`: a sidebar \"Steps\" slider and one 101-point Plotly line) "
             "is measured the same way, in the same run: what a Streamlit page with a Plotly chart costs on this "
-            "machine before the app does anything (the websocket round trip, React, loading and parsing plotly.js).")
+            "machine before the app does anything (the websocket round trip, React, loading and parsing plotly.js). "
+            "CPU per press is over the timed presses, including the 0.3 s wait after each. A chart counts as "
+            "replaced when the graph div it was drawn in is gone after the rerun: Streamlit gives a Plotly chart "
+            "whose figure changed a new element, so plotly.js draws it anew (`newPlot`) instead of updating it.")

@@ -16,7 +16,7 @@ import time
 
 from harness.live_app import CHROMIUM_ARGS, streamlit_server
 
-from .server import SERVER_LOG, cpu_seconds
+from .server import SERVER_LOG, cpu_seconds, renderer_cpu_seconds
 
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 30_000
@@ -118,6 +118,7 @@ _REDRAWN_JS = f"""() => {{
     .reduce((sum, [t, d]) => sum + Math.min(t + d, end) - Math.max(t, b.keyAt), 0);
   return {{key: b.keyAt, runStart: starts.length ? starts[0] : null, idle: idle,
            afterplot: Math.max(...charts.map((gd) => gd.__afterplotAt)), charts: charts.length, busy: busy,
+           kept: charts.filter((gd) => gd.__benchKept).length,
            perChart: charts.map((gd) => [chartKind(gd), gd.__afterplotAt - b.keyAt,
              (gd.__draws || []).filter(([t0]) => t0 > b.keyAt).reduce((sum, [t0, t1]) => sum + t1 - t0, 0)])}};
 }}"""
@@ -150,7 +151,10 @@ def _load(page, url: str) -> dict:
 
 def _press(page) -> dict:
     """Press ArrowRight on the Steps slider; return the in-page timestamps of the rerun it caused."""
-    page.evaluate("() => { window.__bench.keyAt = null; }")
+    # Mark every chart's graph div: a mark still there after the rerun means the chart was updated in place,
+    # a missing one that the element was replaced (a new div drawn from scratch).
+    page.evaluate("() => { window.__bench.keyAt = null;"
+                  " document.querySelectorAll('.js-plotly-plot').forEach((gd) => { gd.__benchKept = true; }); }")
     page.keyboard.press("ArrowRight")
     result = page.wait_for_function(_REDRAWN_JS, timeout=TIMEOUT_MS, polling=20).json_value()
     if result.get("error"):
@@ -223,6 +227,7 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
             thumb.focus()
             samples = []
             server_cpu, machine_cpu, wall = cpu_seconds(pid), cpu_seconds(), time.perf_counter()
+            page_cpu = renderer_cpu_seconds()
             for _ in range(presses):
                 before = received[0]
                 r = _press(page)
@@ -235,8 +240,10 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
                     "main_thread_busy": r["busy"],
                     "charts": r["perChart"],
                     "ws_bytes": received[0] - before,
+                    "charts_kept": r["kept"],
                 })
             out["cpu"] = {"server_s": cpu_seconds(pid) - server_cpu, "machine_s": cpu_seconds() - machine_cpu,
+                          "page_s": renderer_cpu_seconds() - page_cpu,
                           "wall_s": time.perf_counter() - wall, "presses": presses}
             out["presses"] = samples
             out["steps_after"] = _slider_value(thumb)

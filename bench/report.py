@@ -81,7 +81,12 @@ def findings(sections: Sequence[Section]) -> list[str]:
             "NumPy Adam loop on the same batch (no f, no checks, no history) was measured at "
             "15.5 ns per trajectory-step against torch's 9.6, so even an engine with no overhead of its own would "
             "miss; numexpr (fused, 2 threads) was measured too and was slower (21.6 ns: a call per expression, "
-            "strided columns). Closing the gap needs compiled kernels (numba), a dependency we chose not to add. "
+            "strided columns); splitting the batch over 2 Python threads (NumPy releases the GIL inside each "
+            "operation) gave no speed-up at N = 40,000 (27.2 vs 27.3 ns): a NumPy call on 20,000 rows takes "
+            "10–20 µs, too short to win back the GIL hand-offs between the threads (arrays of 200,000 elements "
+            "and more did scale 2×). Closing the gap needs compiled kernels (numba) that fuse the gradient, the "
+            "update and the checks into one pass: a second implementation of every update rule and surface, "
+            "and a dependency we chose not to add. "
             "At 2 threads torch is very sensitive to other load on this 2-core machine (see the load average)."
         )
     basin = _by_title(sections, "4.")
@@ -105,6 +110,9 @@ def findings(sections: Sequence[Section]) -> list[str]:
         draw_text = ", ".join(f"{k} {d:.0f} ms" for k, d in zip(kinds, draws, strict=True))
         floor = page.data.get("floor") or {}
         floor_total = median([p["total"] for p in floor.get("presses", [])]) if floor else math.nan
+        machine_ms, page_ms = (cpu[key] / cpu["presses"] * 1e3 for key in ("machine_s", "page_s"))
+        floor_machine_ms = floor["cpu"]["machine_s"] / floor["cpu"]["presses"] * 1e3 if floor else math.nan
+        replaced = median([len(p["charts"]) - p["charts_kept"] for p in presses])
         out.append(
             f"**Slider → redrawn: {total:.0f} ms median; the same interaction on a minimal Streamlit page with one "
             f"small Plotly chart takes {floor_total:.0f} ms here**, so the 150 ms target leaves the app about "
@@ -112,13 +120,27 @@ def findings(sections: Sequence[Section]) -> list[str]:
             f"CPU-ms{script}; the page's main thread busy {busy:.0f} ms (long tasks), of it Plotly's bundle "
             f"{plotly:.0f} ms and the browser's style/layout/paint {profile.get('(program)', 0.0):.0f} ms; Plotly's "
             f"draw calls (beforeplot → afterplot): {draw_text}. WebGL: {webgl_ms(profile):.0f} ms ({gl_text}). "
+            f"Per press the app costs the machine {machine_ms:.0f} CPU-ms (the page's renderer {page_ms:.0f}, the "
+            f"server {server_ms:.0f}) against the minimal page's {floor_machine_ms:.0f}: on 2 cores no scheduling "
+            f"finishes that in less than about {machine_ms / 2:.0f} ms. Streamlit replaces every chart whose "
+            f"figure changed ({replaced:.0f} of {len(kinds)} per press here, and the minimal page's one): "
+            "plotly.js draws each anew (`newPlot`), so its incremental update (`Plotly.react`) never applies. "
+            "One-off measurements (2026-11-23, not repeated by `make bench`): in a bare page, drawing the contour "
+            "figure anew cost the renderer ~100 CPU-ms and updating it with `Plotly.react` ~69; in the app, "
+            "taking away one part at a time saved this much renderer CPU per press: the whole contour chart ~300 "
+            "ms, the curves chart ~75, the summary table, ledger and export ~65; inside the contour the probe grid "
+            "~70 (hover and click-to-start), the animation frames and controls ~60, the path markers ~60, the "
+            "legend ~25, and the margin auto-expansion of both charts ~75 (a second draw when a legend or tick "
+            "labels need more room than the margin; how many rows a legend wraps into is known only in the "
+            "browser). Each is a feature or needs one, and even all of them together would leave the press far "
+            "above 150 ms, so none was removed. "
             "What was cut on 2026-11-23 (one-off measurements in Chromium of the contour figure alone, not "
             "repeated by `make bench`: 90 → 55 ms per redraw): "
             "plotly.js's contour trace (its filled bands are now one image, made once per surface), the click grid "
             "(30 × 30 → 21 × 21 invisible points), and on the server the figure building (68 → 35 ms: the image "
-            "cached, frames as dicts, a slim template; 160 → 63 KB of JSON). What is left in that figure, measured "
-            "the same way: the probe grid ~20 ms, the animation slider ~14 ms, the legend ~10 ms per redraw; on "
-            "the server, plotly.py's validation of every trace, frame and slider step (about half the script run)."
+            "cached, frames as dicts, a slim template; 160 → 63 KB of JSON). On the server, building the figures "
+            "without plotly.py's validation was tried (one-off): the script run fell from 105 to 82 ms, about 5 % "
+            "of a press, so validation was kept."
         )
         loads = "; ".join(
             f"{label}: script done at {load['idle'] / 1e3:.1f} s, first chart at {load['firstChart'] / 1e3:.1f} s"
@@ -131,7 +153,11 @@ def findings(sections: Sequence[Section]) -> list[str]:
             "and runs Streamlit's Plotly chunk (4.5 MB of JavaScript), which even the minimal page pays. Starting "
             "that chunk sooner (an empty chart first in the script, removed at its end) was tried on 2026-11-23: "
             "the chunk arrived 0.1–0.4 s sooner but the first chart only 0.1–0.3 s, within the run-to-run noise, "
-            "so it was not kept."
+            "so it was not kept. Sampled on 2026-11-23 (one-off): from the script's start to the first chart the "
+            "page's main thread had no idle moment; per second-visit load it ran Plotly's chunk 654 ms (the "
+            "minimal page's: 333, mostly evaluating plotly.js), React 263 ms, the Markdown and KaTeX of the labels "
+            "174 ms and forced layouts (`getBoundingClientRect`) 167 ms. Beyond the chunk's own cost, the work of "
+            "the page's other elements, not the network, decides when the first chart appears."
         )
     return out
 

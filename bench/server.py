@@ -23,3 +23,25 @@ def cpu_seconds(pid: int | None = None) -> float:
         return (int(fields[11]) + int(fields[12])) / ticks
     except (OSError, IndexError, ValueError):
         return float("nan")
+
+
+def renderer_cpu_seconds() -> float:
+    """CPU time used so far by every Chromium renderer process (the pages: JavaScript, style, layout, paint).
+
+    Sum over the processes alive now; a renderer that exits between two readings is lost, so compare readings
+    taken around work on one page that stays open.
+    """
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                if b"--type=renderer" not in f.read():
+                    continue
+        except OSError:
+            continue
+        seconds = cpu_seconds(int(entry))
+        if seconds == seconds:  # the process may have exited meanwhile (NaN)
+            total += seconds
+    return total
