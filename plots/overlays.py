@@ -138,12 +138,14 @@ def probe_grid_index(fig: go.Figure) -> int | None:
     return next((i for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "probe"), None)
 
 
-def clicked_start(fig: go.Figure, selection) -> tuple[float, float] | None:
-    """The point clicked on the probe grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``."""
-    index = probe_grid_index(fig)
+def clicked_start(selection, probe_index: int | None) -> tuple[float, float] | None:
+    """The point clicked on the probe grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``.
+
+    ``probe_index`` is the grid's trace index in the figure that was clicked (:func:`probe_grid_index`).
+    """
     points = (selection or {}).get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
     for p in points or []:
-        if p.get("curve_number") == index and p.get("x") is not None and p.get("y") is not None:
+        if p.get("curve_number") == probe_index and p.get("x") is not None and p.get("y") is not None:
             return float(p["x"]), float(p["y"])
     return None
 

@@ -22,6 +22,7 @@ from plots import (
     gradient_field,
     hint_for,
     ledger_rows,
+    probe_grid_index,
     shown_values,
     summary_rows,
     surface_figure,
@@ -287,8 +288,10 @@ def test_probe_grid_covers_the_bounds_and_reads_off_f(bowl):
     plain = contour_figure(s, g, [adam_run(s)])
     assert plain.layout.clickmode is None and "click" not in trace(plain, "probe").hovertemplate
     event = {"points": [{"curve_number": 0, "x": 9, "y": 9}, {"curve_number": i, "x": 1.5, "y": -2.0}]}
-    assert clicked_start(fig, event) == (1.5, -2.0)
-    assert clicked_start(fig, {"points": []}) is None
+    assert probe_grid_index(fig) == i
+    assert clicked_start(event, i) == (1.5, -2.0)
+    assert clicked_start(event, i + 1) is None  # a click on another trace is not a start
+    assert clicked_start({"points": []}, i) is None and clicked_start(None, i) is None
 
 
 def test_layout_fonts_legend_and_uirevision(rosen):

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, SCHEDULES
+from plots import clicked_start
 from surfaces import SURFACES
 from surfaces.params import Param
 
@@ -192,12 +193,9 @@ def _surface_changed() -> None:
 def set_start_from_click(chart_key: str) -> None:
     """Plotly selection callback: a click on the contour's invisible grid becomes the start point."""
     event = st.session_state.get(chart_key) or {}
-    grid_trace = st.session_state.get(f"{chart_key}.click_trace")
-    for point in event.get("selection", {}).get("points", []):
-        if point.get("curve_number") == grid_trace and "x" in point and "y" in point:
-            st.session_state["start_x"] = round(float(point["x"]), 4)
-            st.session_state["start_y"] = round(float(point["y"]), 4)
-            return
+    point = clicked_start(event.get("selection"), st.session_state.get(f"{chart_key}.click_trace"))
+    if point is not None:
+        st.session_state["start_x"], st.session_state["start_y"] = (round(v, 4) for v in point)
 
 
 # ---------------------------------------------------------------------------- widgets -> config
