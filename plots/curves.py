@@ -10,7 +10,18 @@ import plotly.graph_objects as go
 
 from surfaces import Surface
 
-from .runs import DIVERGED_COLOR, LOG_CLIP, TEMPLATE, RunView, as_series, as_xs, f32, scatter_class, with_alpha
+from .runs import (
+    DIVERGED_COLOR,
+    LOG_CLIP,
+    TEMPLATE,
+    RunView,
+    as_series,
+    as_xs,
+    f32,
+    follower_dashes,
+    scatter_class,
+    with_alpha,
+)
 
 KINDS = ("loss", "grad_norm", "distance", "lr")
 HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
@@ -61,11 +72,11 @@ def curves_figure(
     fig = go.Figure()
     log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
     empty, lr_logs = True, []
-    for i, run in enumerate(runs):
+    for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         x, y, log_run = curve_values(run, kind, optimal_value=optimal_value, surface=surface)
         lr_logs.append(log_run)
         empty &= not np.isfinite(y).any()
-        _add_curve(fig, i, run, x.astype(np.int32), y)
+        _add_curve(fig, i, run, x.astype(np.int32), y, dash)
         _add_divergence(fig, i, run, x.astype(np.int32), y)
     if kind == "lr":
         log = bool(lr_logs) and all(lr_logs)
@@ -91,13 +102,13 @@ def _y_title(kind: str, optimal_value) -> str:
             "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
 
 
-def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:
+def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None) -> None:
     n = y.shape[1]
     cls = scatter_class(len(x))
     group = f"run{i}"
     if n == 1:
         fig.add_trace(cls(x=x, y=f32(y[:, 0]), mode="lines", name=run.label, legendgroup=group,
-                          line={"color": run.color, "width": 2}, meta={"role": "curve", "run": i}))
+                          line={"color": run.color, "width": 2, "dash": dash}, meta={"role": "curve", "run": i}))
         return
     with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -108,7 +119,8 @@ def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarra
                       fillcolor=with_alpha(run.color, 0.25), showlegend=False, legendgroup=group,
                       name=f"{run.label} 10%", meta={"role": "band", "run": i}, hoverinfo="skip"))
     fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band)",
-                      legendgroup=group, line={"color": run.color, "width": 2}, meta={"role": "curve", "run": i}))
+                      legendgroup=group, line={"color": run.color, "width": 2, "dash": dash},
+                      meta={"role": "curve", "run": i}))
 
 
 def _add_divergence(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:

@@ -22,6 +22,7 @@ from .runs import (
     as_xs,
     exit_point,
     f32,
+    follower_dashes,
     joined,
     last_finite,
     n_points,
@@ -135,8 +136,8 @@ def contour_figure(
     if overlays.polyak:
         layers.add_polyak(fig, runs)
     layers.add_probe_grid(fig, surface, clickable=clickable)
-    for i, run in enumerate(runs):
-        _add_run(fig, i, run, surface.bounds, markers=overlays.markers)
+    for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
+        _add_run(fig, i, run, surface.bounds, markers=overlays.markers, dash=dash)
     if step is not None:
         for i, run in enumerate(runs):
             _add_step_marker(fig, i, run, step)
@@ -178,8 +179,11 @@ def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, col
         )
 
 
-def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool) -> None:
+def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, dash: str | None = None) -> None:
     """The run's path (all its trajectories in one trace), start circles, end squares, divergence crosses.
+
+    ``dash`` draws the path dashed and without iterate markers: it lies on an earlier run's path
+    (:func:`~plots.runs.follower_dashes`), whose markers and colour then show through its gaps.
 
     A divergence cross sits at the last finite point; when that is off-screen, an "escaped" cross also
     marks where the path last left the view.
@@ -196,8 +200,8 @@ def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool) -> 
     fig.add_trace(
         cls(
             x=f32(path[:, 0]), y=f32(path[:, 1]), customdata=f32(custom), name=run.label, legendgroup=group,
-            mode="lines+markers" if markers else "lines", meta={"role": "path", "run": i},
-            line={"color": run.color, "width": 2.5 if single else 1.0},
+            mode="lines+markers" if markers and not dash else "lines", meta={"role": "path", "run": i},
+            line={"color": run.color, "width": 2.5 if single else 1.0, "dash": dash},
             marker={"color": run.color, "size": 5 if single else 3}, opacity=1.0 if single else 0.6,
             hovertemplate="step %{customdata[0]:d}<br>x=%{x:.4g}, y=%{y:.4g}<br>f=%{customdata[1]:.4g}"
                           "<extra>%{fullData.name}</extra>",
@@ -300,7 +304,7 @@ def surface_figure(
                    hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>")
     )
     (x0, x1), (y0, y1) = surface.bounds
-    for i, run in enumerate(runs):
+    for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         xs, z = _path_on_surface(surface, grid, run)
         single = xs.shape[1] == 1
         path, zs = joined(xs), joined(np.stack([z, z], -1))[:, 0]
@@ -308,7 +312,7 @@ def surface_figure(
             go.Scatter3d(
                 x=f32(path[:, 0]), y=f32(path[:, 1]), z=f32(zs), mode="lines", name=run.label,
                 legendgroup=f"run{i}", meta={"role": "path", "run": i},
-                line={"color": run.color, "width": 6 if single else 2},
+                line={"color": run.color, "width": 6 if single else 2, "dash": dash},
                 hovertemplate=f"x=%{{x:.4g}}, y=%{{y:.4g}}<br>{title}=%{{z:.3g}}<extra>%{{fullData.name}}</extra>",
             )
         )

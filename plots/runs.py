@@ -148,6 +148,44 @@ def polyak_path(run: RunView) -> np.ndarray | None:
     return p[:, None, :] if p.ndim == 2 else p
 
 
+COINCIDE = 1e-3  # paths this close (a fraction of the area all paths span) at every iterate draw as one line
+FOLLOWER_DASHES = ("dash", "dot", "dashdot")  # a path on top of an earlier one, so the one below shows through
+
+
+def coinciding_runs(runs) -> list[int | None]:
+    """For each run, the first earlier run whose path it follows, else None.
+
+    Two runs coincide when they have the same steps and trajectories, diverge at the same iterates, and every
+    iterate lies within ``COINCIDE`` of the other's, measured against the extent all runs' paths span (BFGS and
+    L-BFGS on a quadratic, say). Drawn one over the other, the later path would hide the earlier completely.
+    """
+    paths = [as_xs(run.trajectory) for run in runs]
+    finite = [p[np.isfinite(p)] for p in paths]
+    values = np.concatenate(finite) if finite else np.empty(0)
+    extent = float(np.ptp(values)) if values.size else 0.0
+    out: list[int | None] = []
+    for i, xs in enumerate(paths):
+        out.append(next((j for j in range(i) if _same_path(paths[j], xs, COINCIDE * extent)), None))
+    return out
+
+
+def _same_path(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
+    if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
+        return False
+    both = np.isfinite(a)
+    return bool(np.all(np.abs(a[both] - b[both]) <= tol))
+
+
+def follower_dashes(runs) -> list[str | None]:
+    """The line dash for each run: None, or a dash pattern when its path lies on an earlier run's."""
+    leaders = coinciding_runs(runs)
+    dashes: list[str | None] = []
+    for i, leader in enumerate(leaders):
+        rank = sum(1 for j in range(i) if leaders[j] is not None and leaders[j] == leader)
+        dashes.append(None if leader is None else FOLLOWER_DASHES[rank % len(FOLLOWER_DASHES)])
+    return dashes
+
+
 def short_list(values) -> list:
     """A small array as a JSON-friendly list with 6 significant digits (non-finite -> None, a gap)."""
     return [float(f"{v:.6g}") if np.isfinite(v) else None for v in np.asarray(values, dtype=float).ravel()]

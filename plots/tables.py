@@ -9,7 +9,7 @@ import numpy as np
 
 from surfaces import Surface
 
-from .runs import RunView, as_series, as_xs
+from .runs import RunView, as_series, as_xs, coinciding_runs
 
 GD_LIKE = frozenset({"sgd", "momentum", "nesterov"})
 STALL_GRAD = 1e-6  # a gradient norm below this, away from a minimum, means the run has stalled
@@ -58,11 +58,12 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
 
     Keys: "run", "final loss", "distance to minimum", "steps to tol" (int or "not reached"),
     "f evals", "grad evals", "Hessian evals", "status", "hint". A run of N > 1 trajectories reports
-    medians (and mean evaluation counts) and a status that counts converged/diverged trajectories.
+    medians (and mean evaluation counts) and a status that counts converged/diverged trajectories. A run whose
+    path lies on an earlier run's (drawn dashed, :func:`~plots.runs.coinciding_runs`) says so in its hint.
     """
     lambda_max = float(np.max(surface.eigenvalues)) if surface.eigenvalues is not None else None
     rows = []
-    for run in runs:
+    for run, leader in zip(runs, coinciding_runs(runs), strict=True):
         tr = run.trajectory
         xs, fs = as_xs(tr), as_series(tr, tr.fs)
         steps = len(xs) - 1
@@ -85,6 +86,9 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
                 distance=_median(distance), gd_like=run.optimizer is None or run.optimizer in GD_LIKE, steps=steps,
             ),
         })
+        if leader is not None:
+            same = f"same path as {runs[leader].label} (drawn dashed on top of it)"
+            rows[-1]["hint"] = f"{rows[-1]['hint']}; {same}" if rows[-1]["hint"] else same
     return rows
 
 

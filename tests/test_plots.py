@@ -30,6 +30,7 @@ from plots import (
 )
 from plots.overlays import PROBE_POINTS
 from plots.raster import LINE_ALPHA, band_colors, band_colorscale, contour_levels, png_data_uri
+from plots.runs import COINCIDE, FOLLOWER_DASHES, coinciding_runs, follower_dashes
 from surfaces import get_surface, surface_from_expression
 
 
@@ -95,6 +96,45 @@ def test_contour_trace_counts_for_two_runs(rosen):
     fig = contour_figure(s, g, runs, step=10, animate=True)
     assert len(fig.data) == 9 + 2 + 2  # + a step marker and an animated marker per run
     assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
+
+
+def shifted(view: RunView, dx: float, label: str) -> RunView:
+    tr = view.trajectory
+    return RunView(label, PALETTE[3], tr._replace(xs=np.asarray(tr.xs) + dx))
+
+
+def test_a_path_on_an_earlier_one_is_dashed_everywhere_and_named_in_the_hint(bowl):
+    s, g = bowl
+    first = adam_run(s, steps=80)
+    extent = float(np.ptp(np.asarray(first.trajectory.xs)))
+    twin = first._replace(label="Adam again", color=PALETTE[1])  # what "Duplicate" makes before any change
+    close = shifted(first, 0.5 * COINCIDE * extent, "close")
+    apart = shifted(first, 3.0 * COINCIDE * extent, "apart")
+    runs = [first, twin, close, apart]
+    assert coinciding_runs(runs) == [None, 0, 0, None]
+    assert follower_dashes(runs) == [None, FOLLOWER_DASHES[0], FOLLOWER_DASHES[1], None]
+    contour = contour_figure(s, g, runs)
+    curves = curves_figure(runs, kind="loss", surface=s)
+    surface3d = surface_figure(s, g, runs)
+    for fig, role in ((contour, "path"), (curves, "curve"), (surface3d, "path")):
+        assert [trace(fig, role, i).line.dash for i in range(4)] == [None, "dash", "dot", None], role
+    # The follower's markers would cover the leader's; its dashes let the leader's colour and markers show.
+    assert [trace(contour, "path", i).mode for i in range(4)] == ["lines+markers", "lines", "lines", "lines+markers"]
+    hints = [row["hint"] for row in summary_rows(s, runs)]
+    assert "same path as Adam (" in hints[1] and "same path as Adam (" in hints[2]
+    assert "same path" not in hints[0] and "same path" not in hints[3]
+
+
+def test_paths_coincide_only_with_the_same_steps_and_divergence(bowl):
+    s, _ = bowl
+    a, longer = adam_run(s, steps=40), adam_run(s, steps=41, label="longer")
+    assert coinciding_runs([a, longer]) == [None, None]  # the same path so far, but one goes on
+    sgd = diverging_sgd(s)
+    k = int(sgd.trajectory.diverged_at[0])
+    earlier = RunView("earlier", PALETTE[2], sgd.trajectory._replace(diverged_at=np.array([k - 1])))
+    assert coinciding_runs([sgd, earlier]) == [None, None]  # one stops a step sooner
+    assert coinciding_runs([sgd, sgd._replace(label="again")]) == [None, 0]
+    assert coinciding_runs([]) == []
 
 
 def test_markers_overlay_toggles_iterate_markers(rosen):
