@@ -76,7 +76,7 @@ def adagrad(lr, lr_decay, eps, initial_accumulator_value, weight_decay) -> Optim
 @register(
     "RMSProp",
     hyper.lr(0.01),
-    Param("alpha", 0.99, 0.0, 0.999, label="α (smoothing)", symbol=r"\alpha",
+    Param("alpha", 0.99, 0.0, 0.999, label="smoothing", symbol=r"\alpha",
           help="Decay of the running mean of squared gradients.", domain=(0.0, 1.0), open_high=True),
     hyper.eps(1e-8),
     hyper.momentum(0.0),
@@ -119,7 +119,7 @@ def rmsprop(lr, alpha, eps, momentum, centered, weight_decay) -> Optimizer:
 @register(
     "AdaDelta",
     hyper.lr(1.0, low=1e-2, high=100.0),
-    Param("rho", 0.9, 0.0, 0.999, label="ρ (smoothing)", symbol=r"\rho",
+    Param("rho", 0.9, 0.0, 0.999, label="smoothing", symbol=r"\rho",
           help="Decay of both running means.", domain=(0.0, 1.0), open_high=True),
     hyper.eps(1e-6),
     hyper.weight_decay(),

@@ -21,21 +21,21 @@ def momentum(default: float = 0.9) -> Param:
 
 def beta1(default: float = 0.9) -> Param:
     return Param(
-        "beta1", default, 0.0, 0.999, label="β₁ (first moment decay)", symbol=r"\beta_1",
+        "beta1", default, 0.0, 0.999, label="first moment decay", symbol=r"\beta_1",
         help="Decay of the running mean of gradients (momentum).", domain=(0.0, 1.0), open_high=True,
     )
 
 
 def beta2(default: float = 0.999) -> Param:
     return Param(
-        "beta2", default, 0.0, 0.9999, label="β₂ (second moment decay)", symbol=r"\beta_2",
+        "beta2", default, 0.0, 0.9999, label="second moment decay", symbol=r"\beta_2",
         help="Decay of the running mean of squared gradients.", domain=(0.0, 1.0), open_high=True,
     )
 
 
 def eps(default: float = 1e-8) -> Param:
     return Param(
-        "eps", default, 1e-10, 1.0, log=True, label="ε", symbol=r"\epsilon",
+        "eps", default, 1e-10, 1.0, log=True, label="stability term", symbol=r"\epsilon",
         help="Added to the denominator for numerical stability.", domain=(0.0, None), open_low=True,
     )
 

@@ -128,7 +128,7 @@ def _converged(g: Array, state) -> tuple[Array, Array]:
 
 def _c1(default: float = 1e-4) -> Param:
     return Param(
-        "c1", default, 1e-6, 0.5, log=True, label="c₁ (sufficient decrease)", symbol="c_1",
+        "c1", default, 1e-6, 0.5, log=True, label="sufficient decrease", symbol="c_1",
         help="Armijo condition: accept a step only if f drops by at least c₁ times the linear prediction.",
         domain=(0.0, 1.0), open_low=True, open_high=True,
     )
@@ -136,7 +136,7 @@ def _c1(default: float = 1e-4) -> Param:
 
 def _c2(default: float) -> Param:
     return Param(
-        "c2", default, 1e-3, 0.999, log=True, label="c₂ (curvature)", symbol="c_2",
+        "c2", default, 1e-3, 0.999, log=True, label="curvature condition", symbol="c_2",
         help="Strong Wolfe condition: the slope along the step must shrink to c₂ times its initial size. "
              "Small c₂ means a nearly exact line search. Must exceed c₁.",
         domain=(0.0, 1.0), open_low=True, open_high=True,
@@ -405,7 +405,7 @@ def _two_loop(g: Array, S: Array, Y: Array, count: Array) -> Array:
 
 @register(
     "L-BFGS",
-    Param("m", 5, 1, 20, kind="int", label="memory m", symbol="m",
+    Param("m", 5, 1, 20, kind="int", label="memory", symbol="m",
           help="How many recent (step, gradient change) pairs model the inverse Hessian.", domain=(1, None)),
     _c1(),
     _c2(0.9),

@@ -154,9 +154,9 @@ def monkey_saddle() -> Surface:
 
 @register(
     "Rosenbrock",
-    Param("a", 1.0, -2.0, 2.0, label="a", symbol="a", help="Position of the minimum (a, a²).",
+    Param("a", 1.0, -2.0, 2.0, label="minimum at", symbol="(a, a^2)", help="Position of the minimum (a, a²).",
           domain=(-10.0, 10.0)),
-    Param("b", 100.0, 1.0, 1000.0, log=True, label="b", symbol="b",
+    Param("b", 100.0, 1.0, 1000.0, log=True, label="valley steepness", symbol="b",
           help="Steepness of the valley walls.", domain=(0.0, 1e6), open_low=True),
     source="Rosenbrock, 'An automatic method for finding the greatest or least value of a function', 1960.",
 )

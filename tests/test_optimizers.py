@@ -436,3 +436,17 @@ def test_latex_is_exactly_the_math_block(name):
     assert ":math:" not in latex and "``" not in latex
     body = latex[len(r"\begin{aligned}"):-len(r"\end{aligned}")]
     assert "&" in body  # aligned equations, not a sentence
+
+
+def test_a_symbol_is_not_spelled_twice_in_a_widget_label():
+    """The widget label is the words plus the KaTeX symbol: a label that already holds the symbol in Unicode
+    ("β₁ (first moment decay)") showed it twice, "β₁ (first moment decay) β₁"."""
+    from surfaces import SURFACES
+    from ui.controls import _label
+
+    for registry in (OPTIMIZERS, SURFACES):
+        for name in registry:
+            for p in registry[name].params:
+                if p.symbol:
+                    assert p.label.isascii() and p.label.strip() != p.symbol, (name, p.name, p.label)
+                    assert _label(p) == f"{p.label} ${p.symbol}$", (name, p.name)

@@ -45,7 +45,8 @@ LOG_SLIDER_POINTS_PER_DECADE = 24
 
 
 def _label(p: Param) -> str:
-    return f"{p.label} ${p.symbol}$" if p.symbol and p.symbol not in p.label else p.label
+    """The words, then the symbol the equations use (KaTeX): "learning rate η"."""
+    return f"{p.label} ${p.symbol}$" if p.symbol else p.label
 
 
 def log_options(p: Param, current: float) -> list[float]:
