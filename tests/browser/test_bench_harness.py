@@ -4,6 +4,7 @@ rest on hold (``make bench`` itself is not part of ``make test``; this keeps its
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,7 +19,10 @@ PRESSES = 3
 
 @pytest.fixture(scope="module")
 def floor() -> dict:
-    return measure_browser(presses=PRESSES, script=FLOOR_APP, profile=False)
+    # In a thread of its own: Playwright's sync API refuses to start where another test's browser already runs
+    # (its event loop is on this thread).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(measure_browser, presses=PRESSES, script=FLOOR_APP, profile=False).result()
 
 
 def test_each_press_is_timed_and_replaces_the_chart(floor):
