@@ -277,7 +277,9 @@ def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: boo
         yaxis={"range": [y0, y1], "autorange": False, "title": "y", "scaleanchor": "x", "scaleratio": 1,
                "constrain": "domain", "showgrid": False, "zeroline": False},
         margin={"l": 50, "r": 20, "t": 100 if animate else 30, "b": 40},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0.0},
+        # At the figure's bottom, as in the curves: 10 % of the plot's height below it was too little for the x
+        # title at presentation size, and the legend covered it.
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0},
         hovermode="closest", uirevision=f"{surface.name}:{surface.bounds}",
     )
     if clickable:

@@ -338,7 +338,8 @@ def test_layout_fonts_legend_and_uirevision(rosen):
     s, g = rosen
     small, big = contour_figure(s, g, font_scale=1.0), contour_figure(s, g, font_scale=2.0)
     assert big.layout.font.size == 2 * small.layout.font.size
-    assert small.layout.legend.orientation == "h" and small.layout.legend.y < 0
+    legend = small.layout.legend  # under the x title at the figure's bottom (the browser tests check the overlap)
+    assert (legend.orientation, legend.yref, legend.yanchor, legend.y) == ("h", "container", "bottom", 0)
     assert small.layout.uirevision and small.layout.height == 560
     assert trace(small, "contour").marker.colorbar.title.text == "log₁₀(f − f*)"
     booth = contour_figure(get_surface("booth"), surface_grid(get_surface("booth")))

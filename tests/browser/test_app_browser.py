@@ -536,4 +536,5 @@ def test_a_presentation_link_opens_with_the_controls_hidden(page, streamlit_serv
     box = page.locator('[data-testid="stSidebar"]').bounding_box()  # collapsed: slid off the left edge
     assert box is None or box["x"] + box["width"] <= 1, box
     assert page.locator(".js-plotly-plot").first.is_visible()
+    assert_clean_layout(page)  # large fonts in a wide column: the contour's legend once covered its x title
     screenshot_app(page, "presentation-link")
