@@ -19,6 +19,7 @@ from .runs import (
     as_xs,
     f32,
     follower_dashes,
+    scaled_height,
     scatter_class,
     with_alpha,
 )
@@ -86,7 +87,7 @@ def curves_figure(
         fig.add_annotation(text="nothing to show for these runs", showarrow=False, xref="paper", yref="paper",
                            x=0.5, y=0.5)
     fig.update_layout(
-        template=TEMPLATE, height=HEIGHT, font={"size": 13 * font_scale},
+        template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
                                         "exponentformat": "power"},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",

@@ -26,6 +26,7 @@ from .runs import (
     joined,
     last_finite,
     n_points,
+    scaled_height,
     scatter_class,
     steps_joined,
 )
@@ -270,7 +271,7 @@ def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
 def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, clickable: bool) -> None:
     (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(
-        template=TEMPLATE, height=HEIGHT + (70 if animate else 0),
+        template=TEMPLATE, height=scaled_height(HEIGHT + (70 if animate else 0), font_scale),
         font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
         xaxis={"range": [x0, x1], "autorange": False, "title": "x", "constrain": "domain",
                "showgrid": False, "zeroline": False},
@@ -328,7 +329,7 @@ def surface_figure(
             t = int(np.clip(step, 0, len(xs) - 1))
             _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9)
     fig.update_layout(
-        template=TEMPLATE, height=HEIGHT, font={"size": BASE_FONT * font_scale},
+        template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": BASE_FONT * font_scale},
         # nticks and a tick font that stays at the base size (presentation mode too): at this size plotly's
         # automatic ticks (every 0.5 on Rosenbrock) and enlarged tick labels ran into each other and the z title.
         scene={"xaxis": {"title": "x", "range": [x0, x1], "nticks": 6, "tickfont": {"size": BASE_FONT}},

@@ -148,6 +148,13 @@ def polyak_path(run: RunView) -> np.ndarray | None:
     return p[:, None, :] if p.ndim == 2 else p
 
 
+def scaled_height(height: int, font_scale: float) -> int:
+    """A figure's height for a font ``font_scale`` times the base size (presentation mode): larger text takes more
+    of a fixed height (titles, ticks, legend rows, the animation controls), so the figure grows with it and the
+    plot keeps about its size. At 1.5 times the fonts: 1.2 times the height."""
+    return round(height * (1.0 + 0.4 * (font_scale - 1.0)))
+
+
 COINCIDE = 1e-3  # paths this close (a fraction of the area all paths span) at every iterate draw as one line
 FOLLOWER_DASHES = ("dash", "dot", "dashdot")  # a path on top of an earlier one, so the one below shows through
 

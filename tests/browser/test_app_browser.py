@@ -512,7 +512,8 @@ def test_presentation_mode_enlarges_fonts(page, streamlit_server):
     sizes_js = "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => gd._fullLayout.font.size)"
     text_js = """() => ["h1", "[data-testid=stCaptionContainer] p"].map(
       (sel) => parseFloat(getComputedStyle(document.querySelector(`[data-testid=stMain] ${sel}`)).fontSize))"""
-    before, text_before = page.evaluate(sizes_js), page.evaluate(text_js)
+    plots_js = "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => gd._fullLayout._size.h)"
+    before, text_before, plots_before = page.evaluate(sizes_js), page.evaluate(text_js), page.evaluate(plots_js)
     assert len(before) >= 2  # contour and curves (and the 3D view when it is on)
 
     toggle = sidebar_widget(page, "stCheckbox", "Presentation mode")
@@ -525,6 +526,9 @@ def test_presentation_mode_enlarges_fonts(page, streamlit_server):
     assert all(a == pytest.approx(1.5 * b) for a, b in zip(after, before, strict=True)), (before, after)
     text_after = page.evaluate(text_js)  # the title and the page's text grow too
     assert all(a > b for a, b in zip(text_after, text_before, strict=True)), (text_before, text_after)
+    # The figures grow with their text, so the larger titles, ticks and legends do not squeeze the plots.
+    plots_after = page.evaluate(plots_js)
+    assert all(a >= 0.95 * b for a, b in zip(plots_after, plots_before, strict=True)), (plots_before, plots_after)
     assert_no_exception(page)
     assert_clean_layout(page)
     screenshot_app(page, "app-presentation")
