@@ -138,7 +138,7 @@ def findings(sections: Sequence[Section]) -> list[str]:
             "more (without frames it is drawn once; one-off, 2026-11-23). On the server, a py-spy profile showed "
             "Streamlit's full `gc.collect()` after every script run walking every object the imports had made, "
             "about 50 ms of CPU per press: the app now freezes those once (`gc.freeze()` in `app.py`), and server "
-            "CPU per press fell from 175 to about 135 ms (server memory stayed flat over 60 presses). "
+            "CPU per press fell from 175 to about 140 ms (server memory stayed flat over 60 presses). "
             "What was cut on 2026-11-23 (one-off measurements in Chromium of the contour figure alone, not "
             "repeated by `make bench`: 90 → 55 ms per redraw): "
             "plotly.js's contour trace (its filled bands are now one image, made once per surface), the click grid "
