@@ -42,11 +42,14 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from google.protobuf.message import DecodeError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from harness import live_app
 
@@ -76,38 +79,35 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-# Counts finished script runs from the stApp root's ``data-test-script-state`` attribute (Streamlit sets it to
-# "running" / "notRunning" / "rerunRequested" ...). A MutationObserver sees every committed value, so a rerun that
-# starts and finishes between two polls from Python is still counted.
-_RUN_COUNTER_JS = """
-(() => {
-  if (window.__stRunCounter) return;
-  const counter = window.__stRunCounter = {finished: 0, sawRunning: false, last: null};
-  const note = (state) => {
-    if (state === counter.last) return;
-    counter.last = state;
-    if (state === "running" || state === "rerunRequested") counter.sawRunning = true;
-    else if (state === "notRunning" && counter.sawRunning) { counter.sawRunning = false; counter.finished += 1; }
-  };
-  const start = () => {
-    new MutationObserver((records) => {
-      for (const r of records) {
-        const el = r.target;
-        if (el.nodeType === 1 && el.getAttribute("data-testid") === "stApp") {
-          note(el.getAttribute("data-test-script-state"));
-        }
-        if (r.type === "childList") {
-          const app = document.querySelector('[data-testid="stApp"]');
-          if (app) note(app.getAttribute("data-test-script-state"));
-        }
-      }
-    }).observe(document.documentElement, {
-      subtree: true, childList: true, attributes: true, attributeFilter: ["data-test-script-state"],
-    });
-  };
-  if (document.documentElement) start(); else document.addEventListener("DOMContentLoaded", start);
-})();
-"""
+# Finished script runs are counted from the server's own "script finished" messages on the page's websocket
+# (Streamlit's ForwardMsg protobuf), fragment runs included. The page's ``data-test-script-state`` attribute is not
+# enough: React may commit a fast rerun's "running" and "notRunning" together, and the page then never shows it.
+FINISHED_RUNS = frozenset({ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+                           ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY})
+
+
+def _count_finished_runs(page) -> None:
+    page.finished_runs = 0
+
+    def on_frame(payload) -> None:
+        if not isinstance(payload, bytes | bytearray):
+            return
+        message = ForwardMsg()
+        with contextlib.suppress(DecodeError):
+            message.ParseFromString(bytes(payload))
+            if message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED_RUNS:
+                page.finished_runs += 1
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+
+
+def _wait_for_runs(page, more_than: int, timeout_ms: float) -> None:
+    """Wait (letting Playwright deliver the websocket frames) until more than ``more_than`` runs have finished."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while page.finished_runs <= more_than:
+        if time.monotonic() > deadline:
+            raise PlaywrightTimeout(f"no script run finished within {timeout_ms:.0f} ms ({page.finished_runs} so far)")
+        page.wait_for_timeout(20)
 
 _IDLE_JS = """
 () => {
@@ -178,8 +178,8 @@ def page(browser, request):
     """A fresh page (own context, 1400x900). ``page.browser_errors`` collects console errors and page errors."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    context.add_init_script(_RUN_COUNTER_JS)
     new_page = context.new_page()
+    _count_finished_runs(new_page)
     errors: list[str] = []
 
     def on_console(message) -> None:
@@ -211,8 +211,8 @@ def page(browser, request):
 
 
 def script_runs(page) -> int:
-    """How many script runs this page has seen finish (page loads count too)."""
-    return page.evaluate("() => (window.__stRunCounter ? window.__stRunCounter.finished : 0)")
+    """How many script runs (fragment runs too) have finished for this page (page loads count too)."""
+    return page.finished_runs
 
 
 def _wait_idle(page, timeout_ms: float, *, expect_chart: bool) -> None:
@@ -239,9 +239,7 @@ def wait_for_rerun(
     exception box fails the wait either way. ``expect_chart`` also waits until every Plotly chart has its SVG.
     """
     if since is not None:
-        page.wait_for_function(
-            "(since) => window.__stRunCounter && window.__stRunCounter.finished > since", arg=since, timeout=timeout_ms
-        )
+        _wait_for_runs(page, since, timeout_ms)
     else:
         with contextlib.suppress(Exception):
             page.wait_for_function(
@@ -267,7 +265,7 @@ def open_app(
     query = query.lstrip("?")
     page.goto(f"{base_url}/" + (f"?{query}" if query else ""), wait_until="domcontentloaded")
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_function("() => window.__stRunCounter && window.__stRunCounter.finished > 0", timeout=timeout_ms)
+    _wait_for_runs(page, 0, timeout_ms)
     _wait_idle(page, timeout_ms, expect_chart=expect_chart)
 
 
