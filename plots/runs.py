@@ -163,8 +163,8 @@ def coinciding_runs(runs) -> list[int | None]:
     """For each run, the first earlier run whose path it follows, else None.
 
     Two runs coincide when they have the same steps and trajectories, diverge at the same iterates, and every
-    iterate lies within ``COINCIDE`` of the other's, measured against the extent all runs' paths span (BFGS and
-    L-BFGS on a quadratic, say). Drawn one over the other, the later path would hide the earlier completely.
+    iterate lies within ``COINCIDE`` of the other's, measured against the extent all runs' paths span (a duplicated
+    run, or AdamW without weight decay beside Adam). Drawn over the earlier path, the later would hide it.
     """
     paths = [as_xs(run.trajectory) for run in runs]
     finite = [p[np.isfinite(p)] for p in paths]
