@@ -11,10 +11,14 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy.optimize import minimize
 
 from optimizers import OPTIMIZERS, Oracle, get_optimizer, run
 from optimizers.line_search import wolfe_line_search
+from optimizers.second_order import _eigh
 from surfaces import get_surface
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -476,3 +480,23 @@ def test_docstrings_name_their_line_search():
     for name in ("bfgs", "lbfgs", "cg"):
         doc = OPTIMIZERS[name].doc
         assert re.search(r"strong[- ]Wolfe", doc), name
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, (3,), elements=st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False)))
+def test_closed_form_eigh_matches_lapack(abc):
+    """Newton's 2 x 2 eigendecomposition against np.linalg.eigh: same ascending eigenvalues, an orthonormal basis of
+    eigenvectors that rebuilds H, to rounding relative to the matrix's size."""
+    a, b, c = abc
+    H = np.array([[[a, b], [b, c]]])
+    lam, Q = _eigh(H)
+    scale = max(1.0, float(np.max(np.abs(abc))))
+    np.testing.assert_allclose(lam[0], np.linalg.eigh(H[0])[0], rtol=0, atol=1e-14 * scale)
+    np.testing.assert_allclose(Q[0].T @ Q[0], np.eye(2), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(Q[0] @ np.diag(lam[0]) @ Q[0].T, H[0], rtol=0, atol=1e-14 * scale)
+
+
+def test_closed_form_eigh_maps_non_finite_rows_to_nan():
+    lam, Q = _eigh(np.array([[[np.inf, 0.0], [0.0, 1.0]], [[2.0, 1.0], [1.0, 2.0]]]))
+    assert np.isnan(lam[0]).all() and np.isnan(Q[0]).all()
+    np.testing.assert_allclose(lam[1], [1.0, 3.0], atol=1e-15)
