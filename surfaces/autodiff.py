@@ -45,10 +45,13 @@ class Jet:
         value = np.asarray(other, dtype=float)
         return Jet(value, np.zeros((*value.shape, 2)), None if self.hess is None else np.zeros((*value.shape, 2, 2)))
 
-    def _apply(self, phi: np.ndarray, dphi: np.ndarray, d2phi: np.ndarray | None) -> Jet:
-        """Chain rule for a scalar function phi of this jet, given phi, phi' and phi''."""
-        undefined = np.isnan(phi)  # e.g. log(-1): no value, so no derivatives either (1/u alone would be finite)
-        if undefined.any():
+    def _apply(self, phi: np.ndarray, dphi: np.ndarray, d2phi: np.ndarray | None, *, total: bool = False) -> Jet:
+        """Chain rule for a scalar function phi of this jet, given phi, phi' and phi'' (None without a Hessian).
+
+        ``total``: phi is defined wherever u is (a polynomial), so the scan for undefined values is skipped.
+        """
+        undefined = None if total else np.isnan(phi)  # e.g. log(-1): no value, so no derivatives either
+        if undefined is not None and undefined.any():
             dphi = np.where(undefined, np.nan, dphi)
             d2phi = None if d2phi is None else np.where(undefined, np.nan, d2phi)
         grad = dphi[..., None] * self.grad
@@ -59,7 +62,11 @@ class Jet:
 
     # -- arithmetic ---------------------------------------------------------------
     def __add__(self, other) -> Jet:
-        other = self._lift(other)
+        if not isinstance(other, Jet):
+            c = np.asarray(other, dtype=float)
+            if np.broadcast_shapes(c.shape, self.val.shape) == self.val.shape:  # a constant moves the value only
+                return Jet(self.val + c, self.grad, self.hess)
+            other = self._lift(c)
         hess = None if self.hess is None else self.hess + other.hess
         return Jet(self.val + other.val, self.grad + other.grad, hess)
 
@@ -72,10 +79,10 @@ class Jet:
         return self
 
     def __sub__(self, other) -> Jet:
-        return self + (-self._lift(other))
+        return self + (-other)
 
     def __rsub__(self, other) -> Jet:
-        return self._lift(other) + (-self)
+        return (-self) + other
 
     def __mul__(self, other) -> Jet:
         if not isinstance(other, Jet):  # scaling by a constant keeps it cheap
@@ -99,7 +106,7 @@ class Jet:
 
     def reciprocal(self) -> Jet:
         inv = 1.0 / self.val
-        return self._apply(inv, -(inv**2), 2.0 * inv**3)
+        return self._apply(inv, -(inv**2), None if self.hess is None else 2.0 * inv**3)
 
     def __truediv__(self, other) -> Jet:
         if not isinstance(other, Jet):
@@ -118,9 +125,11 @@ class Jet:
         if p == 1.0:
             return self
         u = self.val
+        second = self.hess is not None
         if p == 2.0:  # the common case, exact and cheap
-            return self._apply(u * u, 2.0 * u, np.full_like(u, 2.0))
-        return self._apply(u**p, p * u ** (p - 1.0), p * (p - 1.0) * u ** (p - 2.0))
+            return self._apply(u * u, 2.0 * u, np.full_like(u, 2.0) if second else None, total=True)
+        return self._apply(u**p, p * u ** (p - 1.0), p * (p - 1.0) * u ** (p - 2.0) if second else None,
+                           total=p.is_integer() and p > 0)
 
     def __rpow__(self, base) -> Jet:
         return exp(self * np.log(np.asarray(base, dtype=float)))

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from numpy import arccos, arcsin, arcsinh, arctan, cos, cosh, exp, log, pi, sin, sinh, sqrt, tan, tanh
 
 from surfaces import formula as formula_module
-from surfaces.autodiff import FUNCTIONS, Jet, derivatives
+from surfaces.autodiff import FUNCTIONS, Jet, derivatives, variables
 from surfaces.formula import (
     MAX_DEPTH,
     MAX_EXPONENT,
@@ -625,3 +625,18 @@ def test_random_text_is_parsed_or_rejected_cleanly(text):
 @given(st.lists(st.sampled_from(TOKENS), max_size=60).map("".join))
 def test_random_token_soup_is_parsed_or_rejected_cleanly(text):
     check_total(text)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_adding_a_constant_keeps_the_derivatives_and_broadcasts_like_the_value(order):
+    """A constant moves a jet's value only; a constant of a larger shape broadcasts value and derivatives alike."""
+    x, y = variables(np.array([[0.5, -2.0]]), order)
+    jet = x * y
+    for shifted in (jet + 3.0, 3.0 + jet, jet - 3.0, 3.0 - jet):
+        np.testing.assert_array_equal(np.abs(shifted.grad), np.abs(jet.grad))
+    wide = jet + np.array([[1.0], [2.0], [3.0]])  # (3, 1) against (1,): three copies
+    assert wide.val.shape == (3, 1) and wide.grad.shape == (3, 1, 2)
+    np.testing.assert_array_equal(wide.val[:, 0], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(wide.grad[:, 0], np.broadcast_to(jet.grad[0], (3, 2)))
+    if order == 2:
+        assert wide.hess.shape == (3, 1, 2, 2)
