@@ -245,9 +245,21 @@ def test_learning_rate_slider_changes_path_and_url(page, streamlit_server):
     assert query_of(page)["run"] == DEFAULT_RUNS and len(first.hparams) == 1, DEFAULT_RUNS  # "<name>:lr=<lr>"
 
     slider = sidebar_widget(page, "stSlider", "learning rate").first  # Run 1's, the first in the sidebar
-    value = press_slider(page, slider, "ArrowRight", 3)
-    assert value and float(value) > lr, (value, lr)
-    wait_for_url(page, "(params, run) => params.getAll('run')[0] === run", f"{first.optimizer}:lr={value}")
+    press_slider(page, slider, "ArrowRight", 3)
+    # The value the slider settles on, once the URL shows it: read right after the presses it can still be one
+    # step behind, and where the reruns fall between the presses decides the stops (they include the current value).
+    value = page.wait_for_function(
+        """(prefix) => {
+          const label = (s) => (s.querySelector('[data-testid="stWidgetLabel"]') || {}).textContent || "";
+          const slider = [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stSlider"]')]
+            .find((s) => label(s).includes("learning rate"));
+          const value = slider && slider.querySelector('input[type="range"]').getAttribute("aria-valuetext");
+          return value && new URLSearchParams(location.search).getAll("run")[0] === prefix + value ? value : null;
+        }""",
+        arg=f"{first.optimizer}:lr=",
+    ).json_value()
+    assert float(value) > lr, (value, lr)
+    wait_idle(page)
 
     wait_for_first_path(page, "(trace, label) => trace.name.includes(label)", f"η={value}")
     after = traces(page, chart_index(page, "contour"), "path")[0]
