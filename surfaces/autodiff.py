@@ -10,7 +10,8 @@ product and chain rules, so an expression written once, such as::
 gives its value on plain arrays and its exact gradient and Hessian on jets. No finite
 differences are involved, and every operation is vectorized over the leading axes.
 
-Shapes: a value ``(...)``, a gradient ``(..., 2)``, a Hessian ``(..., 2, 2)``.
+Shapes: a value ``(...)``, a gradient ``(..., 2)``, a Hessian ``(..., 2, 2)``. Inside a jet each partial
+derivative (dx, dy, dxx, dxy, dyy) is an array of its own, or a scalar while it is constant.
 
 Elementary functions are listed in :data:`FUNCTIONS` with their first and second
 derivatives; that table is also the allow-list of the custom-formula parser.
@@ -26,24 +27,51 @@ import numpy as np
 __all__ = ["FUNCTIONS", "Jet", "derivatives", "variables"]
 
 
-def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a[..., :, None] * b[..., None, :]
+Part = np.ndarray | float  # one partial derivative: an array, or a scalar while it is constant (dx/dx = 1)
+
+
+def _full(parts: tuple[Part, ...], val: np.ndarray) -> list[np.ndarray]:
+    shape = np.broadcast_shapes(np.shape(val), *(np.shape(p) for p in parts))
+    return [np.broadcast_to(np.asarray(p, dtype=float), shape) for p in parts]
 
 
 @dataclass(frozen=True, slots=True)
 class Jet:
-    """A value with its exact gradient and, when ``hess`` is not None, its Hessian."""
+    """A value with its exact partial derivatives: first order, and second order unless ``dxx`` is None.
+
+    Each partial is its own array (or a scalar while it is constant), so the sum, product and chain rules are a few
+    whole-array operations on contiguous data. :attr:`grad` and :attr:`hess` assemble the ``(..., 2)`` and
+    ``(..., 2, 2)`` arrays.
+    """
 
     val: np.ndarray
-    grad: np.ndarray
-    hess: np.ndarray | None
+    dx: Part
+    dy: Part
+    dxx: Part | None = None
+    dxy: Part | None = None
+    dyy: Part | None = None
+
+    @property
+    def second(self) -> bool:
+        return self.dxx is not None
+
+    @property
+    def grad(self) -> np.ndarray:
+        return np.stack(_full((self.dx, self.dy), self.val), axis=-1)
+
+    @property
+    def hess(self) -> np.ndarray | None:
+        if not self.second:
+            return None
+        dxx, dxy, dyy = _full((self.dxx, self.dxy, self.dyy), self.val)
+        return np.stack([np.stack([dxx, dxy], axis=-1), np.stack([dxy, dyy], axis=-1)], axis=-2)
 
     # -- construction -------------------------------------------------------------
     def _lift(self, other) -> Jet:
         if isinstance(other, Jet):
             return other
-        value = np.asarray(other, dtype=float)
-        return Jet(value, np.zeros((*value.shape, 2)), None if self.hess is None else np.zeros((*value.shape, 2, 2)))
+        zeros = (0.0, 0.0, 0.0) if self.second else (None, None, None)
+        return Jet(np.asarray(other, dtype=float), 0.0, 0.0, *zeros)
 
     def _apply(self, phi: np.ndarray, dphi: np.ndarray, d2phi: np.ndarray | None, *, total: bool = False) -> Jet:
         """Chain rule for a scalar function phi of this jet, given phi, phi' and phi'' (None without a Hessian).
@@ -54,26 +82,29 @@ class Jet:
         if undefined is not None and undefined.any():
             dphi = np.where(undefined, np.nan, dphi)
             d2phi = None if d2phi is None else np.where(undefined, np.nan, d2phi)
-        grad = dphi[..., None] * self.grad
-        hess = None
-        if self.hess is not None:
-            hess = dphi[..., None, None] * self.hess + d2phi[..., None, None] * _outer(self.grad, self.grad)
-        return Jet(phi, grad, hess)
+        dx, dy = dphi * self.dx, dphi * self.dy
+        if not self.second:
+            return Jet(phi, dx, dy)
+        return Jet(phi, dx, dy,
+                   dphi * self.dxx + d2phi * self.dx * self.dx,
+                   dphi * self.dxy + d2phi * self.dx * self.dy,
+                   dphi * self.dyy + d2phi * self.dy * self.dy)
 
     # -- arithmetic ---------------------------------------------------------------
     def __add__(self, other) -> Jet:
-        if not isinstance(other, Jet):
-            c = np.asarray(other, dtype=float)
-            if np.broadcast_shapes(c.shape, self.val.shape) == self.val.shape:  # a constant moves the value only
-                return Jet(self.val + c, self.grad, self.hess)
-            other = self._lift(c)
-        hess = None if self.hess is None else self.hess + other.hess
-        return Jet(self.val + other.val, self.grad + other.grad, hess)
+        if not isinstance(other, Jet):  # a constant moves the value only
+            return Jet(self.val + np.asarray(other, dtype=float), self.dx, self.dy, self.dxx, self.dxy, self.dyy)
+        if not (self.second and other.second):
+            return Jet(self.val + other.val, self.dx + other.dx, self.dy + other.dy)
+        return Jet(self.val + other.val, self.dx + other.dx, self.dy + other.dy,
+                   self.dxx + other.dxx, self.dxy + other.dxy, self.dyy + other.dyy)
 
     __radd__ = __add__
 
     def __neg__(self) -> Jet:
-        return Jet(-self.val, -self.grad, None if self.hess is None else -self.hess)
+        if not self.second:
+            return Jet(-self.val, -self.dx, -self.dy)
+        return Jet(-self.val, -self.dx, -self.dy, -self.dxx, -self.dxy, -self.dyy)
 
     def __pos__(self) -> Jet:
         return self
@@ -87,26 +118,24 @@ class Jet:
     def __mul__(self, other) -> Jet:
         if not isinstance(other, Jet):  # scaling by a constant keeps it cheap
             c = np.asarray(other, dtype=float)
-            hess = None if self.hess is None else c[..., None, None] * self.hess
-            return Jet(self.val * c, c[..., None] * self.grad, hess)
+            if not self.second:
+                return Jet(self.val * c, c * self.dx, c * self.dy)
+            return Jet(self.val * c, c * self.dx, c * self.dy, c * self.dxx, c * self.dxy, c * self.dyy)
         a, b = self, other
-        grad = a.grad * b.val[..., None] + a.val[..., None] * b.grad
-        hess = None
-        if a.hess is not None:
-            cross = _outer(a.grad, b.grad)
-            hess = (
-                a.hess * b.val[..., None, None]
-                + a.val[..., None, None] * b.hess
-                + cross
-                + np.swapaxes(cross, -1, -2)
-            )
-        return Jet(a.val * b.val, grad, hess)
+        dx = a.dx * b.val + a.val * b.dx
+        dy = a.dy * b.val + a.val * b.dy
+        if not (a.second and b.second):
+            return Jet(a.val * b.val, dx, dy)
+        return Jet(a.val * b.val, dx, dy,
+                   a.dxx * b.val + a.val * b.dxx + 2.0 * a.dx * b.dx,
+                   a.dxy * b.val + a.val * b.dxy + a.dx * b.dy + a.dy * b.dx,
+                   a.dyy * b.val + a.val * b.dyy + 2.0 * a.dy * b.dy)
 
     __rmul__ = __mul__
 
     def reciprocal(self) -> Jet:
         inv = 1.0 / self.val
-        return self._apply(inv, -(inv**2), None if self.hess is None else 2.0 * inv**3)
+        return self._apply(inv, -(inv**2), 2.0 * inv**3 if self.second else None)
 
     def __truediv__(self, other) -> Jet:
         if not isinstance(other, Jet):
@@ -125,10 +154,9 @@ class Jet:
         if p == 1.0:
             return self
         u = self.val
-        second = self.hess is not None
         if p == 2.0:  # the common case, exact and cheap
-            return self._apply(u * u, 2.0 * u, np.full_like(u, 2.0) if second else None, total=True)
-        return self._apply(u**p, p * u ** (p - 1.0), p * (p - 1.0) * u ** (p - 2.0) if second else None,
+            return self._apply(u * u, 2.0 * u, np.full_like(u, 2.0) if self.second else None, total=True)
+        return self._apply(u**p, p * u ** (p - 1.0), p * (p - 1.0) * u ** (p - 2.0) if self.second else None,
                            total=p.is_integer() and p > 0)
 
     def __rpow__(self, base) -> Jet:
@@ -141,7 +169,7 @@ def _elementwise(name: str, phi, dphi, d2phi) -> Callable:
     def fn(u):
         if isinstance(u, Jet):
             v = u.val
-            return u._apply(phi(v), dphi(v), None if u.hess is None else d2phi(v))
+            return u._apply(phi(v), dphi(v), d2phi(v) if u.second else None)
         return phi(np.asarray(u, dtype=float))
 
     fn.__name__ = name
@@ -188,13 +216,8 @@ absolute, tanh, cosh, sinh, arctan = (FUNCTIONS[n] for n in ("abs", "tanh", "cos
 def variables(points: np.ndarray, order: int) -> tuple[Jet, Jet]:
     """Seed jets for ``x`` and ``y`` at ``points`` of shape ``(..., 2)``; order 1 or 2."""
     points = np.asarray(points, dtype=float)
-    shape = points.shape[:-1]
-    hess = np.zeros((*shape, 2, 2)) if order >= 2 else None
-    unit = np.eye(2)
-    return (
-        Jet(points[..., 0], np.broadcast_to(unit[0], (*shape, 2)), hess),
-        Jet(points[..., 1], np.broadcast_to(unit[1], (*shape, 2)), hess),
-    )
+    zeros = (0.0, 0.0, 0.0) if order >= 2 else (None, None, None)
+    return Jet(points[..., 0], 1.0, 0.0, *zeros), Jet(points[..., 1], 0.0, 1.0, *zeros)
 
 
 def derivatives(expression: Callable, points: np.ndarray, order: int) -> Jet:

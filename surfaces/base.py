@@ -95,11 +95,11 @@ def surface_from_expression(
             out = expression(x[..., 0], x[..., 1])
         return np.broadcast_to(np.asarray(out, dtype=float), x.shape[:-1]).copy()
 
-    def jet_grad(x):
-        return derivatives(expression, _points(x), order=1).grad.copy()
+    def jet_grad(x):  # Jet.grad and Jet.hess assemble new arrays: nothing of the caller's is handed back
+        return derivatives(expression, _points(x), order=1).grad
 
     def jet_hess(x):
-        return derivatives(expression, _points(x), order=2).hess.copy()
+        return derivatives(expression, _points(x), order=2).hess
 
     def guarded(fn):
         def call(x):

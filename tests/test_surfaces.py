@@ -475,6 +475,20 @@ def test_undefined_points_give_nan_without_warnings():
     np.testing.assert_allclose([f[2], *g[2], *H[2].ravel()], [0.25, 1.0, 1.0, -1.0, 0.0, 0.0, 2.0])
 
 
+def test_derivatives_are_new_arrays_the_caller_may_write():
+    """Jets keep a constant partial as a scalar (dx/dx = 1): ``grad`` and ``hess`` must still be full, fresh arrays."""
+    surface = surface_from_expression("plane", lambda x, y: x + 0 * y, bounds=((-1, 1), (-1, 1)),
+                                      start=(0.0, 0.0), latex="x", lesson="test")
+    pts = np.array([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.0]])
+    g, H = surface.grad(pts), surface.hess(pts)
+    assert g.shape == (3, 2) and H.shape == (3, 2, 2)
+    np.testing.assert_array_equal(g, np.tile([1.0, 0.0], (3, 1)))
+    np.testing.assert_array_equal(H, np.zeros((3, 2, 2)))
+    g[0, 0], H[0, 0, 0] = 5.0, 5.0  # writable, and shared with nothing
+    np.testing.assert_array_equal(surface.grad(pts)[0], [1.0, 0.0])
+    assert not np.shares_memory(g, pts) and not np.shares_memory(H, pts)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_quiet_and_finite_far_outside_the_view(name):
     surface = get_surface(name)
