@@ -329,7 +329,31 @@ def measure_basin_map(resolution: int = 200, steps: int = 500) -> Section:
         ("ns per trajectory-step", fmt(_ns_per_step(seconds, n, steps))),
         ("peak traced memory (tracemalloc, separate run)", f"{peak / 2**20:.1f} MB"),
     ], "ll"))
+    if how.startswith("`analysis"):
+        section.data["autodiff"] = _autodiff_maps(resolution, steps)
+        section.blocks.append(
+            table(["the same grid on Himmelblau", "steps", "wall time (s, best of 3)", "ns per trajectory-step"],
+                  section.data["autodiff"])
+            + "\n\nRosenbrock has a hand-written gradient; Himmelblau's gradient and Hessian come from automatic "
+            "differentiation (`surfaces.autodiff`), as for most surfaces and every typed formula. Newton also "
+            "evaluates the Hessian and its eigendecomposition at every step. No target: how much the derivatives cost."
+        )
     return section
+
+
+def _autodiff_maps(resolution: int, steps: int) -> list[tuple[str, int, float, float]]:
+    """Basin maps on Himmelblau (derivatives by autodiff): Adam for ``steps``, Newton for 100 steps."""
+    from analysis import basin_map
+    from optimizers import get_optimizer
+    from surfaces import get_surface
+
+    himmelblau, rows = get_surface("himmelblau"), []
+    for name, n_steps in (("adam", steps), ("newton", 100)):
+        optimizer = get_optimizer(name)
+        seconds, _ = best_of(lambda o=optimizer, k=n_steps: basin_map(o, himmelblau, resolution=resolution, steps=k),
+                             repeats=3, budget_s=5.0)
+        rows.append((name, n_steps, seconds, _ns_per_step(seconds, resolution * resolution, n_steps)))
+    return rows
 
 
 # ---------------------------------------------------------------------------- where the time goes
