@@ -14,7 +14,8 @@ Colours used throughout:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.colors as pc
@@ -35,7 +36,6 @@ SCALE_RANGE = (0.2, 1.0)  # skip Viridis' near-black purple so it is never mista
 SPECIAL_WIDTH = 0.1  # share of the colour bar given to each special colour
 LOSS_FLOOR = 1e-16  # added before log10 so an exact minimum stays finite
 HOVER_TEXT_LIMIT = 40_000  # cells per heatmap with a text label on hover (text is heavy to send)
-COLOR_BY = ("minimum", "steps", "final_loss")
 
 
 # ---------------------------------------------------------------------------- colour scales
@@ -158,8 +158,7 @@ def basin_figure(
         rows=1, cols=len(maps), shared_yaxes=True, horizontal_spacing=0.02,
         subplot_titles=[label for label, _ in maps],
     )
-    painter = {"minimum": _minimum_traces, "steps": _steps_traces, "final_loss": _loss_traces}[color_by]
-    for col, trace in enumerate(painter(surface, [m for _, m in maps]), start=1):
+    for col, trace in enumerate(COLOR_BY[color_by].paint(surface, [m for _, m in maps]), start=1):
         fig.add_trace(trace, row=1, col=col)
         if len(surface.minima):
             fig.add_trace(
@@ -435,3 +434,17 @@ def ensemble_curves_figure(ens: Ensemble, *, color: str = "#0072B2", log_y: bool
         legend={"orientation": "h", "y": -0.25},
     )
     return fig
+
+
+class Colouring(NamedTuple):
+    """One way to colour a basin map: its title in the app, and the painter of one heatmap per map."""
+
+    title: str
+    paint: Callable[[Surface, list[BasinMap]], list[go.Heatmap]]
+
+
+COLOR_BY = {  # the basin map's colourings: adding one is one entry
+    "minimum": Colouring("minimum reached", _minimum_traces),
+    "steps": Colouring("steps to tolerance", _steps_traces),
+    "final_loss": Colouring("final loss", _loss_traces),
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -51,15 +51,23 @@ class RunView(NamedTuple):
     optimizer: str | None = None
 
 
+def _overlay(label: str):
+    return field(default=False, metadata={"overlay": label})
+
+
 @dataclass(frozen=True)
 class Overlays:
-    """Optional layers of the contour view."""
+    """Optional layers of the contour view. Each field made by ``_overlay`` is one the user can switch on
+    (its label in the app); adding an overlay is adding a field here and its drawing in the builder."""
 
-    gradient_field: bool = False
-    eigen_directions: bool = False
-    polyak: bool = False
-    step_arrows: bool = False
-    markers: bool = True  # a marker at each iterate
+    gradient_field: bool = _overlay("gradient field")
+    eigen_directions: bool = _overlay("Hessian eigen-directions")
+    polyak: bool = _overlay("Polyak-averaged paths")
+    step_arrows: bool = _overlay("arrows at the current step")
+    markers: bool = True  # a marker at each iterate (not a user overlay: the HTML export draws lines only)
+
+
+OVERLAYS = {f.name: f.metadata["overlay"] for f in fields(Overlays) if "overlay" in f.metadata}  # name: label
 
 
 def with_alpha(color: str, alpha: float) -> str:

@@ -61,7 +61,9 @@ def hparam_values():
         for p in spec.params:
             if p.kind in ("float", "int") and p.name != "weight_decay":
                 for value in (p.low, p.high, (p.low + p.high) / 2):
-                    yield name, p.name, int(value) if p.kind == "int" else float(value)
+                    value = int(value) if p.kind == "int" else float(value)
+                    if not spec.order_violations({p.name: value}):  # c1 >= c2: see test_ordered_pairs...
+                        yield name, p.name, value
 
 
 @pytest.mark.parametrize(("optimizer", "param", "value"), list(hparam_values()))
@@ -70,13 +72,14 @@ def test_hyperparameters_round_trip_exactly(optimizer, param, value):
     notices = []
     decoded = decode_run(encode_run(run), notices)
     assert notices == []
-    assert dict(decoded.hparams).get(param, next(p.default for p in OPTIMIZERS[optimizer].params
-                                                 if p.name == param)) == value
+    decoded_value = dict(decoded.hparams).get(param, next(p.default for p in OPTIMIZERS[optimizer].params
+                                                          if p.name == param))
+    assert decoded_value == pytest.approx(value, rel=1e-11)  # links write 12 significant digits
 
 
 HOSTILE = [
     ({"surface": "os.system"}, "unknown surface"),
-    ({"surface": "x" * 100_000}, "unknown surface"),
+    ({"surface": "x" * 100_000}, "too long"),
     ({"run": "eval:lr=1"}, "unknown optimizer"),
     ({"run": "adam:lr=nan"}, "not a finite number"),
     ({"run": "adam:lr=inf"}, "not a finite number"),
@@ -109,7 +112,7 @@ def test_hostile_links_give_a_notice_and_a_valid_config(query, fragment):
     started = time.perf_counter()
     config, notices = from_query(as_query(query))
     assert time.perf_counter() - started < 0.5
-    assert any(fragment in n for n in notices), notices
+    assert any(fragment in n.text for n in notices), notices
     assert config.surface in SURFACES
     assert 1 <= config.steps <= MAX_STEPS
     assert len(config.runs) <= MAX_RUNS
@@ -133,5 +136,5 @@ text = st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
 def test_any_query_gives_a_valid_config(query):
     config, notices = from_query(query)
     assert isinstance(config, AppConfig)
-    assert all(isinstance(n, str) for n in notices)
+    assert all(isinstance(n.text, str) for n in notices)
     assert config.surface in SURFACES and all(r.optimizer in OPTIMIZERS for r in config.runs)

@@ -12,12 +12,13 @@ import numpy as np
 import streamlit as st
 
 import analysis
+from analysis.limits import BUDGET_SECONDS
 from optimizers import OPTIMIZERS
-from plots.maps import basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
+from plots.maps import COLOR_BY, basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
 from surfaces import Surface
 
-from .compute import build_optimizer, make_surface
-from .config import MAX_RUNS, AppConfig, Items, RunConfig, items
+from .compute import BasinRequest, basin_cost, build_optimizer, compute_basin_map, make_surface
+from .config import MAX_RUNS, VIEWS, AppConfig, Items, RunConfig, View, items
 from .controls import apply_config
 from .views import CHART_CONFIG, cached_grid
 
@@ -50,12 +51,24 @@ def _pick_run(config: AppConfig, label: str, key: str) -> tuple[int, RunConfig] 
 # ---------------------------------------------------------------------------- basins
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_basin_map(name: str, params: Items, run: RunConfig, weight_decay: float, resolution: int, steps: int,
-                     _progress=None) -> analysis.BasinMap:
-    surface = make_surface(name, params)
-    optimizer = build_optimizer(run, weight_decay)
-    return analysis.basin_map(optimizer, surface, resolution=resolution, steps=steps, progress=_progress)
+RESOLUTIONS = (50, 75, 100, 150, 200, 300)
+
+
+def fit_basin_budget(costs: list[float], resolution: int, steps: int) -> tuple[int, int, str]:
+    """The largest resolution (then the most steps) whose maps fit the time budget, and a sentence saying what
+    was reduced (empty when nothing was). ``costs``: seconds per trajectory-step of each map still to compute."""
+    def seconds(res: int, n_steps: int) -> float:
+        return sum(costs) * res * res * n_steps
+
+    if seconds(resolution, steps) <= BUDGET_SECONDS:
+        return resolution, steps, ""
+    asked = f"{resolution}×{resolution} starts × {steps} steps would take about {seconds(resolution, steps):.0f} s"
+    fitting = [r for r in RESOLUTIONS if r < resolution and seconds(r, steps) <= BUDGET_SECONDS]
+    if fitting:
+        return fitting[-1], steps, f"{asked}, so the maps are drawn at {fitting[-1]}×{fitting[-1]}."
+    low = RESOLUTIONS[0]
+    fewer = max(1, int(BUDGET_SECONDS / seconds(low, 1)))
+    return low, fewer, f"{asked}, so the maps are drawn at {low}×{low} with the first {fewer} steps."
 
 
 def basins_view(config: AppConfig, surface: Surface) -> None:
@@ -64,29 +77,35 @@ def basins_view(config: AppConfig, surface: Surface) -> None:
     cols = st.columns([2, 1, 1])
     with cols[0]:
         chosen = _pick_runs(config, "Runs to map", "basins.runs")
-    resolution = cols[1].select_slider("Resolution", [50, 75, 100, 150, 200, 300], value=100, key="basins.res")
-    color_by = cols[2].selectbox("Colour by", ["minimum", "steps", "final_loss"], key="basins.color",
-                                 format_func={"minimum": "minimum reached", "steps": "steps to tolerance",
-                                              "final_loss": "final loss"}.get)
+    resolution = cols[1].select_slider("Resolution", RESOLUTIONS, value=100, key="basins.res")
+    color_by = cols[2].selectbox("Colour by", list(COLOR_BY), key="basins.color",
+                                 format_func=lambda name: COLOR_BY[name].title)
     if not chosen:
         return
     if len(surface.minima) == 0 and color_by == "minimum":
         st.caption("This surface lists no minima, so every start is 'none': colour by final loss instead.")
-    maps = []
-    bar = st.progress(0.0, text="Computing the basin maps...")
-    for position, index in enumerate(chosen):
-        run = config.runs[index]
 
+    def requests(res: int, steps: int) -> list[BasinRequest]:
+        return [BasinRequest(config.surface, config.surface_params, config.runs[i], config.weight_decay, res, steps)
+                for i in chosen]
+
+    asked = requests(resolution, config.steps)
+    costs = [basin_cost(request) for request in asked]
+    resolution, steps, reduced = fit_basin_budget(costs, resolution, config.steps)
+    if reduced:
+        st.info(reduced, icon=":material/speed:")
+    bar = st.progress(0.0, text="Computing the basin maps...")
+    maps = []
+    for position, (index, request, cost) in enumerate(zip(chosen, requests(resolution, steps), costs, strict=True)):
         def report(fraction, position=position):
             bar.progress(min(1.0, (position + fraction) / len(chosen)), text="Computing the basin maps...")
 
-        maps.append((run.display_label(index), cached_basin_map(
-            config.surface, config.surface_params, run, config.weight_decay, resolution, config.steps, report)))
+        maps.append((config.runs[index].display_label(index), compute_basin_map(request, cost, report)))
     bar.empty()
     st.plotly_chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure", theme=None,
                     config=CHART_CONFIG)
-    st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {config.steps} steps, "
-               f"{resolution * resolution * len(maps) * config.steps:,} optimizer steps in all.")
+    st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {steps} steps, "
+               f"{resolution * resolution * len(maps) * steps:,} optimizer steps in all.")
 
 
 # ---------------------------------------------------------------------------- sweeps
@@ -252,4 +271,8 @@ def tune_view(config: AppConfig, surface: Surface) -> None:
     st.button("Compare the tuned runs", on_click=_show_tuned, args=(config, tuned), icon=":material/arrow_back:")
 
 
-EXPLORE_VIEWS = {"basins": basins_view, "sweep": sweep_view, "ensemble": ensemble_view, "tune": tune_view}
+for view in (View(name="basins", title="Basin map", render=basins_view),
+             View(name="sweep", title="Hyperparameter sweep", render=sweep_view),
+             View(name="ensemble", title="Noise ensemble", render=ensemble_view),
+             View(name="tune", title="Fair comparison", render=tune_view)):
+    VIEWS.add(view)

@@ -23,12 +23,11 @@ from plots import surface_grid as _surface_grid
 from surfaces import Surface
 
 from .compute import make_surface, polyak_path, run_trajectory
-from .config import AppConfig, Items, RunConfig
-from .controls import set_start_from_click
+from .config import SETTINGS, VIEWS, AppConfig, Items, RunConfig, View
+from .controls import set_start_from_click, setting_widget
+from .text import csv_cell
 
 CHART_CONFIG = {"displaylogo": False}  # the charts use their own colours (theme=None), not Streamlit's
-CURVE_KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
-               "lr": "Learning rate in use"}
 
 
 # ---------------------------------------------------------------------------- cached computation
@@ -73,8 +72,8 @@ def compare_view(config: AppConfig, surface: Surface) -> None:
 @st.fragment
 def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
     """Everything that follows the step scrubber; moving it reruns only this fragment."""
-    step = st.slider("Step", 0, config.steps, key="step", help="Move every view to step t.") \
-        if config.steps > 0 else 0
+    st.session_state["step"] = min(int(st.session_state.get("step", 0)), config.steps)
+    step = st.slider(SETTINGS["step"].label, 0, config.steps, key="step", help=SETTINGS["step"].help)
     left, right = st.columns([1.1, 1])
     with left:
         contour = contour_figure(surface, grid, runs, step=step, overlays=overlays, animate=True, clickable=True,
@@ -89,8 +88,7 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
             st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
                             theme=None, config=CHART_CONFIG)
     with st.container() if config.show_3d else right:  # the curves take the 3D view's place when it is off
-        kind = st.segmented_control("Curve", list(CURVE_KINDS), format_func=CURVE_KINDS.get, key="curve",
-                                    default="loss") or "loss"
+        kind = setting_widget("curve", st, label_visibility="collapsed")
         st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
                                       surface=surface, font_scale=font_scale), key="curves", theme=None,
                         config=CHART_CONFIG)
@@ -140,11 +138,11 @@ def trajectories_csv(runs: list[RunView]) -> str:
         tr = run.trajectory
         steps, n = tr.fs.shape
         t, k = np.meshgrid(np.arange(steps), np.arange(n), indexing="ij")
-        label = run.label.replace('"', "'")
+        label = csv_cell(run.label)
         table = np.column_stack([k.ravel(), t.ravel(), tr.xs[..., 0].ravel(), tr.xs[..., 1].ravel(),
                                  tr.fs.ravel(), tr.grad_norms.ravel()])
         for row in table:
-            out.write(f'"{label}",{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},'
+            out.write(f"{label},{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},"
                       f"{row[5]:.17g}\n")
     return out.getvalue()
 
@@ -162,3 +160,6 @@ def downloads(config, surface, grid, runs, overlays) -> None:
         file_name="optimizer-paths.html", mime="text/html", width="stretch", on_click="ignore",
     )
     cols[2].caption("PNG: use the camera button in each chart's toolbar (rendered by your browser).")
+
+
+VIEWS.add(View(name="compare", title="Compare runs", render=compare_view))
