@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -68,6 +69,33 @@ class Overlays:
 
 
 OVERLAYS = {f.name: f.metadata["overlay"] for f in fields(Overlays) if "overlay" in f.metadata}  # name: label
+
+
+def plotly_literal(text: str) -> str:
+    """``text`` for a Plotly name, title or annotation: its pseudo-HTML tags (``<a href>``, ``<span style>``)
+    shown as typed, not obeyed (plotly.js turns the entities back into the characters)."""
+    return html.escape(str(text), quote=False)
+
+
+def literal_text(fig: go.Figure) -> go.Figure:
+    """Make every text a user can put into ``fig`` literal: trace names and hover texts, titles, annotations.
+
+    Run labels come from links and text boxes. Our own builders put markup only in hover templates, which
+    this leaves alone. Call it once, where a figure leaves Python (twice would show "&amp;lt;").
+    """
+    def mend(holder, attribute: str) -> None:
+        value = getattr(holder, attribute, None)
+        if isinstance(value, str) and (literal := plotly_literal(value)) != value:  # setting costs validation
+            setattr(holder, attribute, literal)
+
+    for trace in fig.data:
+        mend(trace, "name")
+        mend(trace, "hovertext")
+    for annotation in fig.layout.annotations:
+        mend(annotation, "text")
+        mend(annotation, "hovertext")
+    mend(fig.layout.title, "text")
+    return fig
 
 
 def with_alpha(color: str, alpha: float) -> str:

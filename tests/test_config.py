@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizers import OPTIMIZERS
-from surfaces import SURFACES
-from ui.config import MAX_RUNS, MAX_STEPS, AppConfig, RunConfig, decode_run, encode_run, from_query, to_query
-from ui.lessons import LESSONS
+from surfaces import SURFACES, get_surface
+from ui.config import (
+    LESSONS,
+    MAX_RUNS,
+    MAX_STEPS,
+    SETTINGS,
+    AppConfig,
+    RunConfig,
+    decode_run,
+    encode_run,
+    from_query,
+    to_query,
+    url_key,
+)
 
 
 def as_query(query: dict) -> dict[str, list[str]]:
@@ -138,3 +150,54 @@ def test_any_query_gives_a_valid_config(query):
     assert isinstance(config, AppConfig)
     assert all(isinstance(n.text, str) for n in notices)
     assert config.surface in SURFACES and all(r.optimizer in OPTIMIZERS for r in config.runs)
+
+
+# ---------------------------------------------------------------------------- the settings table
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([p for p in SETTINGS.values()]), text)
+def test_every_value_a_link_can_carry_lies_inside_its_widgets_range(param, value):
+    """The codec reads the same table as the widgets: whatever the text, the value is one the widget accepts."""
+    config, _ = from_query({url_key(param): [value]})
+    read = getattr(config, param.name)
+    if param.kind in ("int", "float"):
+        assert param.low <= read <= param.high
+        assert isinstance(read, int) if param.kind == "int" else math.isfinite(read)
+    elif param.kind == "choice":
+        assert read in param.choices or read == param.default
+    elif param.kind == "multi":
+        assert set(read) <= set(param.choices) and len(set(read)) == len(read)
+    elif param.kind == "bool":
+        assert isinstance(read, bool)
+    assert 0 <= config.step <= config.steps
+
+
+def test_links_write_short_floats_and_read_them_back():
+    config = AppConfig(start=(-2.4000000000000004, 0.1 + 0.2), noise=0.30000000000000004)
+    query = to_query(config)
+    assert query["start"] == "-2.4,0.3" and query["noise"] == "0.3"
+
+
+def test_an_unreadable_start_coordinate_falls_back_to_the_surfaces_own():
+    config, notices = from_query({"surface": ["rosenbrock"], "start": ["abc,0.5"]})
+    assert config.start == (float(get_surface("rosenbrock").start[0]), 0.5)
+    assert any("not a number" in n.text and n.key == "start_x" for n in notices)
+
+
+def test_a_lesson_link_is_read_against_the_lessons_scene():
+    lesson = LESSONS["zigzag"]
+    config, notices = from_query({"lesson": ["zigzag"]})
+    assert config == lesson.config and notices == []
+    changed = replace(lesson.config, steps=AppConfig().steps, overlays=("polyak",))  # back to a default value
+    assert round_trip(changed) == (changed, [])
+
+
+@pytest.mark.parametrize("name", [name for name, spec in OPTIMIZERS.items() if spec.ordered])
+def test_ordered_pairs_broken_in_a_link_are_reset_with_a_notice(name):
+    (a, b), = OPTIMIZERS[name].ordered
+    notices = []
+    run = decode_run(f"{name}:{a}=0.5,{b}=0.01", notices)
+    values = {p.name: p.default for p in OPTIMIZERS[name].params} | dict(run.hparams)
+    assert values[a] < values[b]
+    assert any(f"{a} < {b}" in n.text for n in notices)

@@ -218,7 +218,7 @@ def coerce(param: Param, text: str, owner: str, fallback=None) -> tuple[object, 
     if param.kind == "text":
         return text, None
     if param.kind == "choice":
-        if text in param.choices:
+        if text in param.choices or text == param.default:  # the default may be "none" ("": no lesson)
             return text, None
         return fallback, f"unknown {param.name} {_shown(text)}; using {choice_title(param, fallback)!r}"
     if param.kind == "multi":

@@ -15,6 +15,7 @@ from plots import (
     contour_figure,
     curves_figure,
     ledger_rows,
+    literal_text,
     probe_grid_index,
     summary_rows,
     surface_figure,
@@ -28,6 +29,11 @@ from .controls import set_start_from_click, setting_widget
 from .text import csv_cell
 
 CHART_CONFIG = {"displaylogo": False}  # the charts use their own colours (theme=None), not Streamlit's
+
+
+def chart(fig, *, key: str, container=st, **options):
+    """Every figure of the app goes to the page here, its user texts made literal."""
+    return container.plotly_chart(literal_text(fig), key=key, theme=None, config=CHART_CONFIG, **options)
 
 
 # ---------------------------------------------------------------------------- cached computation
@@ -79,19 +85,16 @@ def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
         contour = contour_figure(surface, grid, runs, step=step, overlays=overlays, animate=True, clickable=True,
                                  font_scale=font_scale)
         st.session_state["contour.click_trace"] = probe_grid_index(contour)
-        st.plotly_chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points", theme=None,
-                        config=CHART_CONFIG)
+        chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points")
         if st.session_state.pop("contour.start_moved", False):
             st.rerun()  # the start feeds the sidebar and every run, outside this fragment: rerun the whole app
     if config.show_3d:  # opt-in: the 3D view is the slowest chart for the browser to redraw
         with right:
-            st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
-                            theme=None, config=CHART_CONFIG)
+            chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d")
     with st.container() if config.show_3d else right:  # the curves take the 3D view's place when it is off
         kind = setting_widget("curve", st, label_visibility="collapsed")
-        st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
-                                      surface=surface, font_scale=font_scale), key="curves", theme=None,
-                        config=CHART_CONFIG)
+        chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value, surface=surface,
+                            font_scale=font_scale), key="curves")
     ledger(config, runs, step)
 
 
@@ -155,7 +158,7 @@ def downloads(config, surface, grid, runs, overlays) -> None:
                             mime="text/csv", width="stretch", on_click="ignore")
     cols[1].download_button(
         "Interactive figure (HTML)",
-        lambda: pio.to_html(contour_figure(surface, grid, runs, overlays=overlays, animate=True),
+        lambda: pio.to_html(literal_text(contour_figure(surface, grid, runs, overlays=overlays, animate=True)),
                             include_plotlyjs=True, full_html=True, auto_play=False),
         file_name="optimizer-paths.html", mime="text/html", width="stretch", on_click="ignore",
     )
