@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plots.runs import plotly_literal
-from ui.text import csv_cell, markdown_literal
+from ui.text import WORD_JOINER, csv_cell, markdown_literal
 
 
 @given(st.text(max_size=60))
@@ -28,6 +28,13 @@ def test_markdown_literal_escapes_every_ascii_punctuation_mark(text):
 def test_markdown_literal_keeps_what_was_typed():
     assert markdown_literal("unknown surface '__import__'") == "unknown surface \\'\\_\\_import\\_\\_\\'"
     assert markdown_literal("a\nb") == "a b"
+
+
+def test_markdown_literal_breaks_bare_urls_and_addresses_invisibly():
+    out = markdown_literal("see https://evil.test, www.evil.test and me@evil.test")
+    for url in ("https:", "www.", "me@"):
+        assert url not in out.replace("\\", "")
+    assert out.replace(WORD_JOINER, "").replace("\\", "") == "see https://evil.test, www.evil.test and me@evil.test"
 
 
 def test_plotly_literal_neutralises_tags():

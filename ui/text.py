@@ -7,15 +7,21 @@ neutralised where the figures are built: :func:`plots.runs.plotly_literal`.)
 
 from __future__ import annotations
 
+import re
 import string
 
 _MARKDOWN_SPECIAL = {ord(c): "\\" + c for c in string.punctuation}
+WORD_JOINER = "\u2060"  # invisible, and not part of a URL or an e-mail address
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|www|mailto)|(?=@)")
 
 
 def markdown_literal(text: str) -> str:
     """``text`` for a Markdown renderer, shown literally: every ASCII punctuation mark backslash-escaped
-    (CommonMark lets any of them be escaped), line breaks as spaces."""
-    return " ".join(str(text).split()).translate(_MARKDOWN_SPECIAL)
+    (CommonMark lets any of them be escaped), line breaks as spaces, and an invisible word joiner after
+    ``https``, ``www`` and before ``@``: GitHub-flavoured Markdown links bare URLs and e-mail addresses
+    even when their punctuation is escaped."""
+    text = _AUTOLINK_START.sub(lambda m: (m.group(1) or "") + WORD_JOINER, " ".join(str(text).split()))
+    return text.translate(_MARKDOWN_SPECIAL)
 
 
 def csv_cell(text: str) -> str:
