@@ -157,6 +157,6 @@ def seconds_per_trajectory_step(optimizer: Optimizer, surface: Surface) -> float
     return (time.perf_counter() - started) / (len(grid) * PROBE_STEPS)
 
 
-def affordable(count: int, cost_of_one: float, budget: float = BUDGET_SECONDS) -> int:
+def affordable(count: int, cost_of_one: float, budget: float) -> int:
     """How many of ``count`` items (trajectories, grid rows) fit in ``budget`` seconds at ``cost_of_one`` each."""
     return int(min(count, budget / cost_of_one)) if cost_of_one > 0 else count

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-import ui  # noqa: F401  (registers the views and lessons)
+import ui  # registers the views and lessons
+import ui.compute
 from app import VIEW_FAILED
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
@@ -202,3 +203,54 @@ def test_random_run_encodings_render(query):
 def test_hostile_labels_and_names_render_in_every_view(view, text, optimizer):
     query = {"view": view, "run": [f"{optimizer};label={text}", f"{text}:lr=1"], "surface": text, "steps": QUICK}
     assert_renders(render(query))
+
+
+# ---------------------------------------------------------------------------- bounded work
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    """A budget of a millisecond, so that ordinary requests exceed it (the shipped one is a few seconds)."""
+    import ui.explore
+
+    monkeypatch.setattr(ui.explore, "BUDGET_SECONDS", 1e-3)
+    monkeypatch.setattr(ui.compute, "FINISHED_MAPS", ui.compute._FinishedMaps(16))  # nothing made before
+
+
+def test_a_map_above_the_budget_is_drawn_smaller_with_a_sentence_saying_so(small_budget):
+    at = render({"view": "basins", "surface": "himmelblau", "run": "newton", "steps": "500"})
+    assert_renders(at)
+    said = [i.value for i in at.info if "would take" in i.value]
+    assert said and "drawn at" in said[0]
+    caption = next(c.value for c in at.caption if "starts ×" in c.value)
+    assert not caption.startswith("100×100") or "first" in said[0]
+
+
+@pytest.mark.parametrize(("view", "words"), [("sweep", "cells per axis"), ("ensemble", "K ="),
+                                             ("tune", "choose fewer")])
+def test_other_requests_above_the_budget_are_reduced_or_refused_with_a_sentence(small_budget, view, words):
+    at = render({"view": view, "surface": "himmelblau", "steps": "2000"})
+    assert_renders(at)
+    assert any(words in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_a_map_the_user_leaves_stops_at_the_next_chunk_and_is_not_kept(small_budget):
+    """Streamlit stops a script whose user moved on at its next page call: the map's progress report."""
+    from ui.compute import FINISHED_MAPS, BasinRequest, compute_basin_map
+    from ui.config import RunConfig
+
+    class UserLeft(Exception):
+        pass
+
+    reports = []
+
+    def progress(fraction):
+        reports.append(fraction)
+        raise UserLeft
+
+    request = BasinRequest("himmelblau", (), RunConfig("adam"), 0.0, 200, 400)
+    cost = 1e-5  # as if each trajectory-step took 10 µs: about 0.3 s per chunk of 75 starts
+    with pytest.raises(UserLeft):
+        compute_basin_map(request, cost, progress)
+    assert reports == [pytest.approx(75 / 200**2)]  # stopped after the first chunk of about CHUNK_SECONDS
+    assert ui.compute.FINISHED_MAPS.get(request) is None and FINISHED_MAPS is ui.compute.FINISHED_MAPS

@@ -12,8 +12,8 @@ import numpy as np
 import streamlit as st
 
 import analysis
-from analysis.limits import BUDGET_SECONDS
-from optimizers import OPTIMIZERS
+from analysis.limits import BUDGET_SECONDS, affordable, seconds_per_trajectory_step
+from optimizers import OPTIMIZERS, get_optimizer
 from plots.maps import COLOR_BY, basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
 from surfaces import Surface
 
@@ -135,20 +135,27 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
     picked = _pick_run(config, "Run to sweep", "sweep.run")
     if picked is None:
         return
-    _, run = picked
+    index, run = picked
     numeric = _numeric_params(run.optimizer)
     if not numeric:
         st.info(f"{OPTIMIZERS[run.optimizer].title} has no numeric hyperparameter to sweep.")
         return
     names = [p.name for p in numeric]
+    prefix = f"sweep.{index}.{run.optimizer}"  # another run gets its own axes and pick, not the last run's
     cols = st.columns(3)
-    x_param = cols[0].selectbox("x axis", names, key="sweep.x")
+    x_param = cols[0].selectbox("x axis", names, key=f"{prefix}.x")
     y_options = ["(none)"] + [n for n in names if n != x_param]
     y_default = 1 if len(y_options) > 1 else 0
-    y_choice = cols[1].selectbox("y axis", y_options, index=y_default, key="sweep.y")
+    y_choice = cols[1].selectbox("y axis", y_options, index=y_default, key=f"{prefix}.y")
     y_param = None if y_choice == "(none)" else y_choice
     n = cols[2].slider("Cells per axis", 10, 60, 30, key="sweep.n")
     fixed = items({k: v for k, v in run.hparams if k not in (x_param, y_param)})
+    cost = seconds_per_trajectory_step(build_optimizer(run, config.weight_decay), surface) * config.steps
+    fitting = int(affordable(n ** (2 if y_param else 1), cost, BUDGET_SECONDS) ** (0.5 if y_param else 1.0))
+    if fitting < n:
+        n = max(2, fitting)
+        st.info(f"The grid asked for would take more than {BUDGET_SECONDS:g} s, so it has {n} cells per axis.",
+                icon=":material/speed:")
     result = cached_sweep(config.surface, config.surface_params, run.optimizer, config.start, x_param, y_param, n,
                           fixed, config.steps)
     theory = analysis.quadratic_theory(surface) if surface.eigenvalues is not None else None
@@ -163,11 +170,12 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
     best = np.unravel_index(np.argmin(np.where(result.diverged, np.iinfo(np.int64).max, steps)), steps.shape)
     pick = st.columns(3)
     x_value = pick[0].select_slider(x_param, list(result.x_values), value=result.x_values[best[-1]],
-                                    format_func=lambda v: f"{v:.3g}", key="sweep.pick_x")
+                                    format_func=lambda v: f"{v:.3g}", key=f"{prefix}.{x_param}.{y_param}.{n}.pick_x")
     chosen = {x_param: float(x_value)}
     if y_param:
         y_value = pick[1].select_slider(y_param, list(result.y_values), value=result.y_values[best[0]],
-                                        format_func=lambda v: f"{v:.3g}", key="sweep.pick_y")
+                                        format_func=lambda v: f"{v:.3g}",
+                                        key=f"{prefix}.{x_param}.{y_param}.{n}.pick_y")
         chosen[y_param] = float(y_value)
     new_run = replace(run, hparams=items({**dict(run.hparams), **chosen}), label="", color="")
     pick[2].button("Compare this setting", on_click=_send_to_comparison, args=(config, new_run),
@@ -201,6 +209,12 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
                                   default=[own, 256] if own != 256 else [1, 256], key="ensemble.batches")
     if config.noise == 0:
         st.info("The gradient noise σ is 0 in the sidebar, so every trajectory is the same.")
+    per_run = seconds_per_trajectory_step(build_optimizer(run, config.weight_decay), surface) * config.steps
+    fitting = affordable(k * max(1, len(batches)), per_run, BUDGET_SECONDS) // max(1, len(batches))
+    if fitting < k:
+        k = max(1, fitting)
+        st.info(f"{len(batches)} batch sizes with the K asked for would take more than {BUDGET_SECONDS:g} s, so "
+                f"each has K = {k} trajectories.", icon=":material/speed:")
     counts = {}
     for batch in sorted(set(batches)):
         sigma = config.noise / np.sqrt(batch)
@@ -232,6 +246,9 @@ def cached_tune(name: str, params: Items, optimizers: tuple[str, ...], start: tu
     return analysis.tune(list(optimizers), surface, start, steps=steps, criterion=criterion, lr_range=lr_range)
 
 
+TUNE_TRAJECTORIES = 200  # about the runs a search tries per optimizer (learning rates x momenta, then a refinement)
+
+
 def _show_tuned(config: AppConfig, tuned: list[analysis.Tuned]) -> None:
     runs = tuple(RunConfig(t.name, items(t.hparams), label=f"{OPTIMIZERS[t.name].title} (tuned)")
                  for t in tuned)[:MAX_RUNS]
@@ -251,6 +268,12 @@ def tune_view(config: AppConfig, surface: Surface) -> None:
     low, high = cols[2].select_slider("lr range", [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0], value=(1e-4, 10.0),
                                       format_func=lambda v: f"{v:g}", key="tune.range")
     if not names:
+        return
+    seconds = sum(seconds_per_trajectory_step(get_optimizer(name), surface) for name in names) * (
+        TUNE_TRAJECTORIES * config.steps)
+    if seconds > BUDGET_SECONDS:
+        st.info(f"Tuning {len(names)} optimizers over {config.steps} steps would take about {seconds:.0f} s: "
+                "choose fewer optimizers or fewer steps.", icon=":material/speed:")
         return
     with st.spinner("Tuning..."):
         tuned = cached_tune(config.surface, config.surface_params, tuple(names), config.start, config.steps,
