@@ -13,13 +13,14 @@ from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
 from .model import MODEL_KINDS, model_figure
 from .overlays import clicked_start, gradient_field, probe_grid_index, step_vectors
-from .runs import PALETTE, Overlays, RunView
+from .runs import OVERLAYS, PALETTE, Overlays, RunView, literal_text
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
 __all__ = [
     "KINDS",
     "MAX_FRAMES",
     "MODEL_KINDS",
+    "OVERLAYS",
     "PALETTE",
     "Overlays",
     "RunView",
@@ -33,6 +34,7 @@ __all__ = [
     "gradient_field",
     "hint_for",
     "ledger_rows",
+    "literal_text",
     "model_figure",
     "probe_grid_index",
     "shown_values",
