@@ -71,7 +71,9 @@ class OptimizerSpec:
       searches and curvature models assume exact gradients;
     * ``torch``: its iterates match ``torch.optim`` (``tests/test_against_torch.py`` checks every one);
     * ``stability_limit(hparams, lambda_max)``: on a quadratic whose largest curvature is ``lambda_max``, the
-      learning rate above which it diverges (None when no such closed form applies).
+      learning rate above which it diverges (None when no such closed form applies);
+    * ``rate_floor(hparams)``: on any quadratic, the error shrinks by no less than this factor a step, whatever
+      the learning rate (heavy ball: √μ), or None.
     """
 
     name: str
@@ -83,6 +85,9 @@ class OptimizerSpec:
     batch: bool = True
     torch: bool = True
     stability_limit: StabilityLimit | None = None
+    stability_text: str = ""  # the limit as a formula, for the hints: "2/λmax"
+    rate_floor: Callable[[Mapping[str, Any]], float] | None = None  # the best contraction per step any rate gives
+    rate_floor_text: str = ""
 
     @property
     def takes_lr(self) -> bool:

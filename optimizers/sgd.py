@@ -45,13 +45,18 @@ def _heavy_ball_limit(h, lambda_max) -> float:
     return (2.0 + 2.0 * mu) / (keep * _curvature(h, lambda_max))
 
 
+def _heavy_ball_floor(h) -> float:
+    """The two roots of z^2 - (...)z + mu multiply to mu, so the larger has |z| >= sqrt(mu), whatever eta."""
+    return float(h["momentum"]) ** 0.5
+
+
 def _nesterov_limit(h, lambda_max) -> float:
     """Both Nesterov forms: trace (1 - eta*lam)(1 + mu), determinant mu(1 - eta*lam): eta*lam < (2 + 2mu)/(1 + 2mu)."""
     mu = float(h["momentum"])
     return (2.0 + 2.0 * mu) / ((1.0 + 2.0 * mu) * _curvature(h, lambda_max))
 
 
-@register("SGD", hyper.lr(0.1), hyper.weight_decay(), stability_limit=_gd_limit)
+@register("SGD", hyper.lr(0.1), hyper.weight_decay(), stability_limit=_gd_limit, stability_text="2/λmax")
 def sgd(lr, weight_decay) -> Optimizer:
     r"""Plain gradient descent, ``torch.optim.SGD(lr, weight_decay)``.
 
@@ -82,7 +87,8 @@ def sgd(lr, weight_decay) -> Optimizer:
     Param("dampening", 0.0, 0.0, 0.99, label="dampening", symbol=r"\tau",
                 help="Scales down the new gradient's share of the velocity.", domain=(0.0, 1.0)),
     hyper.weight_decay(),
-    stability_limit=_heavy_ball_limit,
+    stability_limit=_heavy_ball_limit, stability_text="(2 + 2μ)/((1 − τ)λmax)",
+    rate_floor=_heavy_ball_floor, rate_floor_text="√μ, Polyak",
 )
 def momentum(lr, momentum, dampening, weight_decay) -> Optimizer:
     r"""Heavy-ball momentum in torch's form, ``torch.optim.SGD(lr, momentum, dampening, weight_decay)``.
@@ -115,7 +121,7 @@ def momentum(lr, momentum, dampening, weight_decay) -> Optimizer:
 
 
 @register("Nesterov momentum", hyper.lr(0.01), hyper.momentum(0.9), hyper.weight_decay(),
-          stability_limit=_nesterov_limit)
+          stability_limit=_nesterov_limit, stability_text="(2 + 2μ)/((1 + 2μ)λmax)")
 def nesterov(lr, momentum, weight_decay) -> Optimizer:
     r"""Nesterov momentum in torch's form, ``torch.optim.SGD(lr, momentum, nesterov=True)``.
 
@@ -143,7 +149,7 @@ def nesterov(lr, momentum, weight_decay) -> Optimizer:
 
 
 @register("Nesterov, lecture form", hyper.lr(0.01), hyper.momentum(0.9), hyper.weight_decay(), torch=False,
-          stability_limit=_nesterov_limit)
+          stability_limit=_nesterov_limit, stability_text="(2 + 2μ)/((1 + 2μ)λmax)")
 def nesterov_lookahead(lr, momentum, weight_decay) -> Optimizer:
     r"""Nesterov momentum as the lecture notes write it: the gradient is taken at the look-ahead point.
 

@@ -41,7 +41,7 @@ class RunView(NamedTuple):
 
     ``trajectory`` may hold N > 1 trajectories (noise ensemble, several starts): all are drawn in
     ``color``. ``polyak`` is the run's Polyak-averaged path, ``(T+1, 2)`` or ``(T+1, N, 2)``.
-    ``optimizer`` is the registry name (e.g. ``"sgd"``), used only for the summary hints.
+    ``optimizer`` is the registry name (e.g. ``"sgd"``) and ``hparams`` its settings, used only for the hints.
     """
 
     label: str
@@ -49,6 +49,7 @@ class RunView(NamedTuple):
     trajectory: Trajectory
     polyak: np.ndarray | None = None
     optimizer: str | None = None
+    hparams: dict | None = None  # the run's hyperparameters, for the hints (None: the registry's defaults)
 
 
 @dataclass(frozen=True)

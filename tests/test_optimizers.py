@@ -526,3 +526,12 @@ def test_lecture_nesterov_takes_its_gradients_where_torchs_form_walks():
     np.testing.assert_allclose(lecture.internals["lookahead"][1:], torch_form.xs[1:-1], rtol=1e-12, atol=1e-12)
     assert np.allclose(lecture.internals["lookahead"][0], s.start)  # the first look-ahead is the start
     assert not np.allclose(lecture.xs[1:], torch_form.xs[1:])  # the walked points differ
+
+
+def test_heavy_ball_cannot_beat_root_mu_whatever_the_rate():
+    h = {"momentum": 0.81, "dampening": 0.0}
+    floor = OPTIMIZERS["momentum"].rate_floor(h)
+    radii = [max(abs(np.linalg.eigvals(iteration_matrix("momentum", {**h, "lr": eta}, lam))))
+             for eta in np.geomspace(1e-3, 1.0, 60) for lam in (1.0, 3.0)]
+    assert floor == pytest.approx(0.9) and min(radii) >= floor - 1e-12
+    assert min(radii) < floor + 1e-3  # and it is reached (at critical damping)

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from optimizers import Trajectory, get_optimizer, run
+from optimizers import OPTIMIZERS, Trajectory, get_optimizer, run
 from plots import (
     MAX_FRAMES,
     PALETTE,
@@ -501,14 +501,65 @@ def test_summary_for_an_ensemble(bowl):
 
 
 def test_hint_for():
-    assert "2/λmax = 0.2" in hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0)
-    assert hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0, gd_like=False).startswith(
+    sgd, bfgs = OPTIMIZERS["sgd"], OPTIMIZERS["bfgs"]
+    assert "2/λmax = 0.2" in hint_for(diverged=True, reached=False, spec=sgd, lr=0.3, lambda_max=10.0)
+    assert hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0).startswith("learning rate too large")
+    assert hint_for(diverged=True, reached=False, spec=sgd, lr=0.1, lambda_max=10.0).startswith(
         "learning rate too large")
-    assert hint_for(diverged=True, reached=False, lr=0.1, lambda_max=10.0).startswith("learning rate too large")
     assert hint_for(diverged=False, reached=True) == ""
     stalled = hint_for(diverged=False, reached=False, lr=0.1, grad_norm=1e-9, distance=2.0)
     assert stalled == "stalled: gradient norm below 1e-06 far from a minimum (plateau or saddle)"
     assert "stalled" not in hint_for(diverged=False, reached=False, grad_norm=1e-9, distance=1e-3)
+    assert "larger learning rate" not in hint_for(diverged=False, reached=False, spec=bfgs, steps=10)
+
+
+def hints(surface, config_runs, steps, start=None, noise=0.0):
+    """The summary's hints for runs given as (optimizer, hparams, batch size)."""
+    start = surface.start if start is None else start
+    views = []
+    for name, h, batch in config_runs:
+        tr = run(get_optimizer(name, **h), surface, [start], steps, noise=noise * bool(batch), seed=0)
+        views.append(RunView(name, PALETTE[0], tr, optimizer=name, hparams=h))
+    return [row["hint"] for row in summary_rows(surface, views)]
+
+
+def test_hint_just_under_the_limit_does_not_ask_for_a_larger_rate():
+    """η = 0.19 under 2/λmax = 0.2 oscillates slowly (|1 − ηλmax| = 0.9 a step): a larger rate would diverge."""
+    s = get_surface("ill_conditioned_bowl", kappa=10.0, angle=0.0)
+    (hint,) = hints(s, [("sgd", {"lr": 0.19}, 0)], 60)
+    assert "larger" not in hint and "close to the stability limit 0.2" in hint
+
+
+def test_hint_for_high_momentum_says_less_momentum():
+    s = get_surface("ill_conditioned_bowl", kappa=5.0, angle=20.0)
+    runs = [("momentum", {"lr": 0.02, "momentum": mu}, 0) for mu in (0.95, 0.6)]
+    high, low = hints(s, runs, 150)
+    assert "larger" not in high and "less momentum" in high
+    assert "less momentum" not in low
+
+
+def test_hint_for_a_run_drawn_into_a_saddle():
+    s = get_surface("saddle")
+    (hint,) = hints(s, [("sgd", {"lr": 0.05}, 0)], 100, start=(-1.8, 0.0))
+    assert "larger" not in hint and "saddle at (0, 0)" in hint and "batch size" in hint
+
+
+def test_hint_for_a_start_outside_the_formulas_domain():
+    s = get_surface("custom", formula="log(x) + y^2")
+    tr = run(get_optimizer("sgd", lr=0.1), s, [(-1.0, 0.5)], 20)
+    assert tr.diverged_at[0] == 0
+    (row,) = summary_rows(s, [RunView("sgd", PALETTE[0], tr, optimizer="sgd")])
+    assert "outside the formula's domain" in row["hint"] and "smaller" not in row["hint"]
+
+
+def test_the_hints_name_no_optimizer():
+    """What a method can do comes from its registry entry, not from names written in plots/."""
+    import inspect
+
+    import plots.tables as tables
+
+    source = inspect.getsource(tables)
+    assert "GD_LIKE" not in source and '"momentum"' not in source and '"sgd"' not in source
 
 
 def test_ledger_rows_equal_internals_at_step(rosen, bowl):
