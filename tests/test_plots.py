@@ -637,3 +637,58 @@ def test_contour_survives_play_in_a_real_browser(tmp_path):
     assert errors == []
     assert after == pytest.approx(r.trajectory.xs[-1, 0, 0], rel=1e-4) and after != before
     assert images == 1
+
+
+# ---------------------------------------------------------------------------- palette
+
+# Colour-vision deficiency simulation matrices (Machado, Oliveira & Fernandes 2009, severity 1.0), on linear RGB.
+CVD = {
+    "normal": np.eye(3),
+    "protan": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                        [-0.003882, -0.048116, 1.051998]]),
+    "deutan": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]]),
+    "tritan": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                        [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def lab(colors, vision="normal"):
+    """CIELAB (D65) of ``#rrggbb`` colours as seen with ``vision``."""
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors]) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(linear @ CVD[vision].T, 0.0, 1.0)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], -1)
+
+
+def test_one_palette_of_eight_colours_apart_for_every_viewer():
+    from plots.landscape import COLORSCALE
+    from plots.runs import DIVERGED_COLOR
+    from ui.config import PALETTE as ui_palette
+
+    assert ui_palette is PALETTE and len(set(PALETTE)) == 8
+    for vision in CVD:
+        points = lab(PALETTE, vision)
+        distance = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        assert distance[~np.eye(8, dtype=bool)].min() > 12, vision  # ΔE: clearly different colours
+    points = lab(PALETTE)
+    lightness, chroma = points[:, 0], np.hypot(points[:, 1], points[:, 2])
+    darkest, lightest = lab([COLORSCALE[0][1], COLORSCALE[-1][1]])[:, 0]
+    assert np.all(lightness > darkest + 30) and np.all(lightness < lightest - 15)  # on the contour's both ends
+    assert np.all(chroma > 35)  # saturated: not a grey among the contour's greys, not washed out by a projector
+    assert np.linalg.norm(points - lab([DIVERGED_COLOR]), axis=-1).min() > 25  # never mistaken for divergence
+
+
+def test_runs_without_a_path_are_not_drawn_as_the_same_path(bowl):
+    s, _g = bowl
+    at_once = [RunView(f"η={lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), s, [s.start], 20))
+               for i, lr in enumerate((1e6, 2e6))]
+    assert all(r.trajectory.diverged_at[0] == 1 for r in at_once)
+    assert coinciding_runs(at_once) == [None, None]
+    undefined = get_surface("custom", formula="log(x) + y^2")
+    never = [RunView(f"η={lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), undefined, [(-1.0, 0.0)], 20))
+             for i, lr in enumerate((0.1, 0.2))]
+    assert coinciding_runs(never) == [None, None]

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from optimizers import OPTIMIZERS, SCHEDULES
+from plots.runs import PALETTE  # the one palette
 from surfaces import SURFACES
 from surfaces.params import Param
 
@@ -22,7 +23,6 @@ MAX_BATCH = 4096
 SHARED_HPARAMS = ("weight_decay",)  # set once for every run, in the shared settings
 OVERLAYS = ("gradient_field", "eigen_directions", "polyak", "step_arrows")
 VIEWS = ("compare", "basins", "sweep", "ensemble", "tune")
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
 Items = tuple[tuple[str, object], ...]
 
