@@ -91,8 +91,8 @@ def test_contour_trace_counts_for_two_runs(rosen):
     runs = [adam_run(s), adam_run(s, x0=[1.5, -0.5], label="B", color=PALETTE[1])]
     fig = contour_figure(s, g, runs)
     kinds = [t.meta["role"] if isinstance(t.meta, dict) else t.type for t in fig.data]
-    assert kinds == ["contour", "minimum", "probe", "path", "start", "end", "path", "start", "end"]
-    assert [t.name for t in fig.data if t.showlegend is not False] == ["minimum", "Adam", "B"]
+    assert kinds == ["contour", "probe", "path", "start", "end", "path", "start", "end", "minimum"]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["Adam", "B", "minimum"]
     fig = contour_figure(s, g, runs, step=10, animate=True)
     assert len(fig.data) == 9 + 2 + 2  # + a step marker and an animated marker per run
     assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
