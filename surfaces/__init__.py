@@ -7,7 +7,10 @@ array([0.])
 """
 
 from . import catalog  # noqa: F401  (registers the built-in surfaces)
-from .base import SURFACES, Surface, SurfaceSpec, get_surface, register, surface_from_expression
+from .base import SURFACES, SuggestedRun, Surface, SurfaceSpec, get_surface, register, suggest, surface_from_expression
 from .params import Param
 
-__all__ = ["SURFACES", "Param", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
+__all__ = [
+    "SURFACES", "Param", "SuggestedRun", "Surface", "SurfaceSpec", "get_surface", "register", "suggest",
+    "surface_from_expression",
+]

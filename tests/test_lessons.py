@@ -9,8 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from optimizers import OPTIMIZERS
+from surfaces import SURFACES
 from ui.compute import make_surface, run_trajectory
-from ui.lessons import LESSONS, scene_figure, scene_views
+from ui.labels import run_labels
+from ui.lessons import LESSONS, scene_figure, scene_views, suggested_runs, surface_scene
 
 # (lesson, run label) pairs whose leaving the view is the point of the lesson
 LEAVES_THE_VIEW = {("too_large", "η = 0.22")}
@@ -290,3 +293,47 @@ def test_decay_schedules_settle_closer_than_constant():
 
     assert bounce(paths["exponential decay"]) < bounce(paths["constant"]) / 5
     assert bounce(paths["step decay"]) < bounce(paths["constant"]) / 5
+
+
+# ---------------------------------------------------------------------------- every surface opens with a scene
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_every_surface_opens_with_runs_that_show_something_other_than_divergence(name):
+    config = surface_scene(name)
+    assert len(config.runs) >= 2 and all(run.optimizer in OPTIMIZERS for run in config.runs)
+    assert len(set(run_labels(config.runs))) == len(config.runs)
+    _, views = scene_views(config)
+    _, paths, bounds = drawn(config)
+    moved = []
+    for view in views:
+        tr = view.trajectory
+        assert tr.diverged_at[0] == -1, view.label  # no red cross at step 1
+        assert inside_share(paths[view.label], bounds) > 0.9, view.label  # and no line off the chart
+        moved.append(tr.fs[-1, 0] < tr.fs[0, 0] - 1e-3 * abs(tr.fs[0, 0]))
+    assert any(moved)  # someone goes downhill
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_suggested_rates_are_below_the_stability_limit_at_the_start(name):
+    """Where the curvature at the start is positive, gradient descent's rates respect 2/λmax there."""
+    surface = make_surface(name, ())
+    lam_max = float(np.linalg.eigvalsh(surface.hess(surface.start)).max())
+    for run in suggested_runs(name):
+        spec = OPTIMIZERS[run.optimizer]
+        if spec.stability_limit and lam_max > 0:
+            hparams = {**spec.defaults(), **dict(run.hparams)}
+            assert hparams["lr"] < spec.stability_limit(hparams, lam_max), run
+
+
+def test_the_default_scene_is_the_bowls_suggestion_and_says_what_its_caption_says():
+    """The default page (the bowl's suggested runs): SGD zig-zags, momentum straightens the path and arrives sooner."""
+    config = surface_scene("ill_conditioned_bowl")
+    _, paths, bounds = drawn(config)
+    labels = run_labels(config.runs)
+    sgd, momentum = (paths[config.runs[i].display_label(i)] for i in (0, 1))
+    assert sharp_turn_share(sgd, bounds) > 0.5 and sharp_turn_share(momentum, bounds) < 0.1
+    assert max_width(momentum, (0.0, 1.0)) <= max_width(sgd, (0.0, 1.0)) + 1e-9
+    _, views = scene_views(config)
+    arrive = [first_below(v.trajectory.fs[:, 0], 1e-6) for v in views]
+    assert arrive[1] < arrive[0] / 1.5 and len(set(labels)) == 3

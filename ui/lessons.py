@@ -111,8 +111,8 @@ LESSONS: dict[str, Lesson] = {
             "Newton's method rescales the step by the inverse Hessian. Taking half of each Newton step (η = 0.5), "
             "it stays on the floor of Rosenbrock's curved valley and arrives in about 40 steps (the full step, "
             "η = 1, gets there in 5 but cuts across the valley). Gradient descent, at a rate just below the "
-            "stability limit, crawls along the same floor and after 1,000 steps is still on its way.",
-            "rosenbrock", [R("sgd", "Gradient descent", lr=0.0015), R("newton", "Newton, η = 0.5", lr=0.5)],
+            "stability limit at its start, crawls along the same floor and after 1,000 steps is still on its way.",
+            "rosenbrock", [R("sgd", "Gradient descent", lr=0.0012), R("newton", "Newton, η = 0.5", lr=0.5)],
             steps=1000,
         ),
         _lesson(
@@ -179,3 +179,14 @@ def scene_figure(config: AppConfig, *, step: int | None = None) -> go.Figure:
     """The scene's contour figure with every path, the step marker at ``step`` (default: the last step)."""
     surface, views = scene_views(config)
     return contour_figure(surface, surface_grid(surface), views, step=config.steps if step is None else step)
+
+
+def suggested_runs(surface: str) -> tuple[RunConfig, ...]:
+    """The runs a surface opens with (its registry entry's ``suggested``), for "reset the runs for this surface"."""
+    return tuple(RunConfig(r.optimizer, non_default(OPTIMIZERS[r.optimizer].params, dict(r.hparams)),
+                           batch_size=r.batch_size) for r in SURFACES[surface].suggested)
+
+
+def surface_scene(surface: str, **settings) -> AppConfig:
+    """The scene a surface opens with: its default parameters and start, and its suggested runs."""
+    return AppConfig(surface=surface, runs=suggested_runs(surface), **settings)
