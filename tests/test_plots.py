@@ -284,6 +284,9 @@ def test_eigen_directions_and_polyak(bowl):
         assert abs(w[0] * v[1] - w[1] * v[0]) < 1e-3  # ... through the minimum
     pol = trace(fig, "polyak")
     assert pol.line.dash == "dash" and pol.line.color == r.color
+    # readable: over the raw path, wider than it, on a light casing just below
+    assert roles(fig, "polyak")[0] > roles(fig, "path")[0] and pol.line.width > trace(fig, "path").line.width
+    assert roles(fig, "polyak-casing")[0] == roles(fig, "polyak")[0] - 1
     np.testing.assert_allclose(np.c_[xy(pol)], avg[:, 0], rtol=1e-5)
     assert not roles(contour_figure(get_surface("rosenbrock"), g, overlays=Overlays(eigen_directions=True)), "eigen")
 
@@ -297,20 +300,35 @@ def test_step_marker_and_arrows(rosen):
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 3  # −η∇f, −η·m, Δx
     for a in arrows:
-        assert a.axref == "x" and a.ayref == "y" and a.arrowhead == 2
+        assert a.axref == "x" and a.ayref == "y" and a.arrowhead in (2, 3, 6)
         np.testing.assert_allclose([a.ax, a.ay], r.trajectory.xs[t, 0])
     update = r.trajectory.xs[t + 1, 0] - r.trajectory.xs[t, 0]
     labels = {a.text: a for a in fig.layout.annotations if not a.showarrow}
     assert set(labels) == {"−η∇f", "−η·m", "Δx"}
-    tip = next(a for a in arrows if a.arrowcolor == r.color)
+    assert all(a.arrowcolor == r.color for a in arrows)  # every arrow in its run's colour
+    assert all(a.bordercolor == r.color for a in labels.values())
+    tip = next(a for a in arrows if a.arrowwidth == 3.0)  # the update: the widest
     d = np.array([tip.x - tip.ax, tip.y - tip.ay])
     assert d @ update / (np.linalg.norm(d) * np.linalg.norm(update)) > 0.999  # same direction as the update
-    g_arrow = next(a for a in arrows if a.arrowcolor == "#FFFFFF")
+    g_arrow = next(a for a in arrows if a.arrowhead == 3)
     grad = r.trajectory.internals["grad"][t, 0]
     assert (g_arrow.x - g_arrow.ax) * grad[0] + (g_arrow.y - g_arrow.ay) * grad[1] < 0
     plain = run(get_optimizer("sgd", lr=1e-3), s, [s.start], 30)  # not recorded: −∇f and Δx still drawn
     fig = contour_figure(s, g, [RunView("sgd", PALETTE[1], plain)], step=5, overlays=Overlays(step_arrows=True))
-    assert len([a for a in fig.layout.annotations if a.showarrow]) == 2
+    assert len([a for a in fig.layout.annotations if a.showarrow]) == 1  # for SGD −η∇f is Δx: one arrow
+    assert [a.text for a in fig.layout.annotations if not a.showarrow] == ["−η∇f = Δx"]
+
+
+def test_arrows_of_runs_at_one_point_keep_their_labels_apart(bowl):
+    s, g = bowl
+    runs = [RunView(f"sgd {lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), s, [s.start], 5, record=True))
+            for i, lr in enumerate((0.05, 0.1, 0.15))]
+    fig = contour_figure(s, g, runs, step=0, overlays=Overlays(step_arrows=True))
+    labels = [a for a in fig.layout.annotations if not a.showarrow]
+    assert {a.bordercolor for a in labels} == set(PALETTE[:3])
+    spots = np.array([[a.x, a.y] for a in labels])
+    gaps = np.linalg.norm(spots[:, None] - spots[None], axis=-1)[~np.eye(len(spots), dtype=bool)]
+    assert gaps.min() > 0.03 * 20  # no two labels on top of one another (the view is 20 wide)
 
 
 def test_probe_grid_covers_the_bounds_and_reads_off_f(bowl):
@@ -692,3 +710,13 @@ def test_runs_without_a_path_are_not_drawn_as_the_same_path(bowl):
     never = [RunView(f"η={lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), undefined, [(-1.0, 0.0)], 20))
              for i, lr in enumerate((0.1, 0.2))]
     assert coinciding_runs(never) == [None, None]
+
+
+@pytest.mark.parametrize("decades", [0.5, 3.0, 40.0])
+def test_log_axes_label_decades_only(decades):
+    fs = np.geomspace(1.0, 10.0 ** -decades, 50)[:, None]
+    tr = fake_trajectory(np.zeros((50, 2)))._replace(fs=fs, grad_norms=fs)
+    fig = curves_figure([RunView("r", PALETTE[0], tr)], kind="grad_norm")
+    dtick = fig.layout.yaxis.dtick
+    assert fig.layout.yaxis.type == "log" and isinstance(dtick, int) and dtick >= 1  # whole decades, no "D1"/"D2"
+    assert min(decades, 16) / dtick <= 8  # at most eight labels (values are clipped at 1e-16)
