@@ -47,8 +47,8 @@ LESSONS: dict[str, Lesson] = {
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
-            "wall and crawls along the floor. Momentum averages the bounces away: its path runs smoothly down "
-            "the valley and reaches the minimum long before gradient descent.",
+            "wall and crawls along the floor. Momentum averages the bounces away: after a few slow, smooth swings "
+            "its path runs down the valley and reaches the minimum long before gradient descent.",
             "ill_conditioned_bowl",
             [R("sgd", "SGD", lr=0.0195), R("momentum", "Momentum", lr=0.0092, momentum=0.83)],
             surface_params=(("angle", 0.0), ("kappa", 100.0)), steps=150,
