@@ -50,3 +50,16 @@ def test_no_widget_label_reads_raw_latex():
     params += [p for spec in SURFACES.values() for p in spec.params]
     for p in params:
         assert "\\" not in plain_label(p) and "$" not in plain_label(p), p.name
+
+
+def test_linear_sliders_show_the_precision_their_values_need():
+    from ui.labels import slider_format, slider_step
+
+    beta2 = next(p for p in OPTIMIZERS["adam"].params if p.name == "beta2")
+    assert slider_format(beta2) % beta2.default == "0.9990" and slider_format(beta2) % beta2.high == "0.9999"
+    assert beta2.high < 1.0 and beta2.open_high  # β₂ = 1 (v frozen at its start) is never offered
+    params = [p for spec in OPTIMIZERS.values() for p in spec.params if p.kind == "float" and not p.log]
+    for p in params:
+        shown = float(slider_format(p) % p.default)
+        assert shown == p.default, p.name  # the default reads as itself
+        assert abs(round((p.high - p.low) / slider_step(p)) - (p.high - p.low) / slider_step(p)) < 1e-6, p.name

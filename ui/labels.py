@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from optimizers import OPTIMIZERS, SCHEDULES
@@ -72,3 +73,17 @@ def run_labels(runs: Sequence[RunConfig]) -> list[str]:
         if len(twins) > 1:
             labels[i] = f"{label} ({twins.index(i) + 1})"
     return labels
+
+
+def slider_step(param: Param) -> float:
+    """A linear slider's step: the parameter's own, else the power of ten giving about 100 stops."""
+    return param.step or 10.0 ** math.floor(math.log10((param.high - param.low) / 100.0))
+
+
+def slider_format(param: Param) -> str:
+    """A printf format showing as many decimals as the step and the default need: β₂ = 0.999 reads
+    "0.9990", never "1.00"."""
+    decimals = [-math.floor(math.log10(slider_step(param)))]
+    if isinstance(param.default, float) and param.default:
+        decimals.append(len(f"{param.default:.10g}".split(".")[1]) if "." in f"{param.default:.10g}" else 0)
+    return f"%.{max(0, *decimals)}f"
