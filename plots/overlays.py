@@ -18,8 +18,8 @@ PROBE_POINTS = 21
 HEAD_ANGLE = np.deg2rad(25.0)
 # Every arrow of a run is drawn in the run's colour (which run it belongs to is then plain); the three kinds
 # differ in their label and arrowhead: (arrowhead, width).
-ARROW_STYLES = {"grad": (3, 1.8), "m": (6, 1.8), "update": (2, 3.0)}
-ARROW_LABELS = {"grad": "−η∇f", "m": "−η·m", "update": "Δx"}
+ARROW_STYLES = {"grad": (3, 1.8), "m": (6, 1.8), "update": (2, 3.0), "lookahead": (7, 1.5)}
+ARROW_LABELS = {"grad": "−η∇f", "m": "−η·m", "update": "Δx", "lookahead": "look-ahead"}
 
 
 def gradient_field(surface: Surface, n: int = FIELD_POINTS) -> tuple[list, list]:
@@ -171,7 +171,8 @@ def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[n
     """The first trajectory's vectors at iterate ``step``: name -> (point, drawn vector).
 
     ``grad``: −η·g (g as the optimizer saw it, else the true gradient), ``m``: −η·m, ``update``: the
-    applied step x_{t+1} − x_t. Without a learning rate, −g and −m are drawn unscaled. Missing ones are left out.
+    applied step x_{t+1} − x_t, ``lookahead``: from x_t to the point where the step took its gradient (Nesterov's
+    lecture form). Without a learning rate, −g and −m are drawn unscaled. Missing ones are left out.
     """
     tr = run.trajectory
     xs = as_xs(tr)
@@ -186,6 +187,8 @@ def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[n
         out = {"grad": -lr * np.asarray(g, dtype=float), "update": xs[t + 1, 0] - p}
         if "m" in inner:
             out["m"] = -lr * np.asarray(inner["m"][t, 0], dtype=float)
+        if "lookahead" in inner:  # Nesterov's lecture form: where this step's gradient was taken
+            out["lookahead"] = np.asarray(inner["lookahead"][t, 0], dtype=float) - p
     return {k: (p, v) for k, v in out.items() if np.isfinite(v).all() and np.any(v != 0)}
 
 

@@ -720,3 +720,15 @@ def test_log_axes_label_decades_only(decades):
     dtick = fig.layout.yaxis.dtick
     assert fig.layout.yaxis.type == "log" and isinstance(dtick, int) and dtick >= 1  # whole decades, no "D1"/"D2"
     assert min(decades, 16) / dtick <= 8  # at most eight labels (values are clipped at 1e-16)
+
+
+def test_lecture_nesterov_draws_where_it_took_the_gradient(bowl):
+    s, g = bowl
+    tr = run(get_optimizer("nesterov_lookahead", lr=0.05, momentum=0.9), s, [s.start], 10, record=True)
+    fig = contour_figure(s, g, [RunView("Nesterov", PALETTE[0], tr)], step=4, overlays=Overlays(step_arrows=True))
+    assert [a.text for a in fig.layout.annotations if not a.showarrow].count("look-ahead") == 1
+    (arrow,) = [a for a in fig.layout.annotations if a.showarrow and a.arrowhead == 7]
+    p, y = tr.xs[4, 0], tr.internals["lookahead"][4, 0]
+    np.testing.assert_allclose([arrow.ax, arrow.ay], p)
+    d = np.array([arrow.x - arrow.ax, arrow.y - arrow.ay])
+    assert d @ (y - p) / (np.linalg.norm(d) * np.linalg.norm(y - p)) > 0.999  # towards the look-ahead point
