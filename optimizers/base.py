@@ -88,6 +88,7 @@ class OptimizerSpec:
     stability_text: str = ""  # the limit as a formula, for the hints: "2/λmax"
     rate_floor: Callable[[Mapping[str, Any]], float] | None = None  # the best contraction per step any rate gives
     rate_floor_text: str = ""
+    ordered: tuple[tuple[str, str], ...] = ()  # pairs (a, b) of hyperparameters that must satisfy a < b
 
     @property
     def takes_lr(self) -> bool:
@@ -95,6 +96,12 @@ class OptimizerSpec:
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}
+
+    def order_violations(self, values: Mapping[str, Any]) -> list[str]:
+        """One sentence for each pair of ``ordered`` that ``values`` (defaults filled in) breaks."""
+        full = {p.name: p.default for p in self.params} | dict(values)
+        return [f"parameters {a!r} and {b!r} must satisfy {a} < {b}, got {a}={full[a]!r}, {b}={full[b]!r}"
+                for a, b in self.ordered if np.any(np.asarray(full[a]) >= np.asarray(full[b]))]
 
     @property
     def doc(self) -> str:
@@ -130,6 +137,8 @@ def get_optimizer(name: str, **hparams) -> Optimizer:
     if schedule is not None:
         hparams = {**hparams, "lr": schedule.lr}
     values = validate(spec.params, hparams, owner=name)
+    if broken := spec.order_violations(values):
+        raise ValueError(f"{name}: {broken[0]}")
     if schedule is not None:
         values["lr"] = Schedule(schedule.name, values["lr"], schedule.params)
     return spec.factory(**values)

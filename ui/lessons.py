@@ -16,7 +16,7 @@ from plots import RunView, contour_figure, surface_grid
 from surfaces import SURFACES, Surface
 
 from .compute import make_surface, polyak_path, run_trajectory, start_point
-from .config import AppConfig, RunConfig, non_default
+from .config import LESSONS, AppConfig, RunConfig, non_default
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,7 @@ def R(optimizer, label="", *, schedule="constant", schedule_params=None, batch_s
     )
 
 
-LESSONS: dict[str, Lesson] = {
-    lesson.name: lesson
-    for lesson in [
+for lesson in [
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
@@ -155,8 +153,8 @@ LESSONS: dict[str, Lesson] = {
                schedule_params={"step_size": 50, "gamma": 0.3})],
             surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=10.0, seed=3,
         ),
-    ]
-}
+    ]:
+    LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
 
 
 def scene_views(config: AppConfig, *, copies: int = 1) -> tuple[Surface, list[RunView]]:
