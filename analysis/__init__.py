@@ -16,7 +16,7 @@ from .basins import DIVERGED, NONE, BasinMap, basin_map, minimum_label
 from .ensembles import Ensemble, ensemble
 from .limits import MAX_ENSEMBLE, MAX_RESOLUTION, MAX_STEPS, MAX_TRAJECTORIES, MIN_RESOLUTION
 from .sweeps import Sweep, default_axis, find_param, quadratic_theory, sweep
-from .tuning import CRITERIA, Tuned, tune
+from .tuning import CRITERIA, Tuned, search_text, tune, tuned_rows
 
 __all__ = [
     "CRITERIA",
@@ -37,6 +37,8 @@ __all__ = [
     "find_param",
     "minimum_label",
     "quadratic_theory",
+    "search_text",
     "sweep",
     "tune",
+    "tuned_rows",
 ]

@@ -2,7 +2,9 @@
 
 With noise (a stand-in for minibatch sampling) one run is one sample of a random path. K of
 them together show the spread: the median loss with a 10-90% band, and how many runs end
-in each basin.
+in each basin. A run's basin is where it ends up: the minimum the same optimizer reaches, without
+noise, from the run's last point. A noisy run never sits exactly at a minimum, so a tolerance around
+the minima would count nearly every one as "none".
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from optimizers import Optimizer, Trajectory, run
+from optimizers import Optimizer, Trajectory, run, summarize
 from surfaces import Surface
 
 from .basins import DIVERGED, NONE, minimum_label
@@ -33,9 +35,10 @@ class Ensemble(NamedTuple):
 
     ``trajectory`` holds all of them (``xs`` is (T+1, K, 2)). ``median_loss``, ``band_low`` and
     ``band_high`` (T+1,) are the 50%, 10% and 90% percentiles of the loss over the runs still
-    alive at each step (NaN once every run has diverged). ``final_index`` (K,) is the listed
-    minimum each run ended at (-1 none, -2 diverged), and ``basin_counts`` counts them by label:
-    ``"minimum 1 (x, y)"``..., ``"none"``, ``"diverged"`` (all present, in that order; they sum to K).
+    alive at each step (NaN once every run has diverged). ``final_index`` (K,) is the basin each run
+    ended in, by :func:`basin_of` (-1 none: the surface lists no minima or the settling run diverged;
+    -2 diverged), and ``basin_counts`` counts them by label: ``"minimum 1 (x, y)"``..., ``"none"``,
+    ``"diverged"`` (all present, in that order; they sum to K).
     """
 
     trajectory: Trajectory
@@ -70,13 +73,14 @@ def ensemble(
     steps: int = 200,
     noise: float,
     seed: int = 0,
-    radius: float = 0.1,
     clip_norm: float | None = None,
+    settle_steps: int | None = None,
 ) -> Ensemble:
     """Run ``optimizer`` K times from ``start`` (default: the surface's start) with independent gradient noise.
 
     One call of :func:`optimizers.run` with the start tiled K times: the engine draws a fresh
-    noise sample for every trajectory and step, reproducibly from ``seed``.
+    noise sample for every trajectory and step, reproducibly from ``seed``. Each run's basin is
+    found by :func:`basin_of` with ``settle_steps`` noise-free steps (default: ``steps``).
     """
     optimizer = as_optimizer(optimizer)
     check_single_setting(optimizer, "ensemble")
@@ -84,18 +88,29 @@ def ensemble(
     start = check_point(surface.start if start is None else start)
     k = check_count(k, "k (number of runs)", 1, MAX_ENSEMBLE)
     steps = check_steps(steps)
+    settle_steps = steps if settle_steps is None else check_steps(settle_steps)
     noise = check_noise(noise)
-    radius = check_positive(radius, "radius")
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
 
     traj = run(optimizer, surface, np.tile(start, (k, 1)), steps, noise=noise, seed=seed, clip_norm=clip_norm)
     low, median, high = percentiles_ignoring_nan(traj.fs, [10, 50, 90], axis=1)
     gone = traj.diverged_at >= 0
-    index, distance = surface.nearest_minimum(np.where(gone[:, None], 0.0, traj.xs[-1]))
-    with np.errstate(invalid="ignore"):
-        index = np.where(distance <= radius, index, NONE)
-    index = np.where(gone, DIVERGED, index)
+    index = np.full(k, DIVERGED)
+    if not gone.all():
+        index[~gone] = basin_of(optimizer, surface, traj.xs[-1, ~gone], settle_steps, clip_norm=clip_norm)
     labels = [*range(len(surface.minima)), NONE, DIVERGED]
     counts = {minimum_label(surface, i): int(np.sum(index == i)) for i in labels}
     return Ensemble(traj, median, low, high, index, counts, start, noise, int(seed))
+
+
+def basin_of(optimizer: Optimizer, surface: Surface, points, steps: int, *, clip_norm=None) -> np.ndarray:
+    """The basin each of ``points`` (N, 2) lies in: the index of the listed minimum nearest to where ``optimizer``
+    goes from there without noise in ``steps`` steps; NONE where the surface lists no minima or that run diverges.
+
+    One vectorized :func:`optimizers.summarize` call: the noise-free run carries a point that noise left on a
+    basin's slope down into that basin, so the nearest minimum afterwards names the basin, with no tolerance.
+    """
+    settled = summarize(optimizer, surface, points, steps, clip_norm=clip_norm)
+    index, _ = surface.nearest_minimum(settled.final_x)
+    return np.where((settled.diverged_at >= 0) | (index < 0), NONE, index)

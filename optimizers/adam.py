@@ -221,7 +221,7 @@ def adamax(lr, beta1, beta2, eps, weight_decay) -> Optimizer:
     return Optimizer("adamax", dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay), init, step)
 
 
-@register("Lion", hyper.lr(0.01), hyper.beta1(0.9), hyper.beta2(0.99), hyper.weight_decay())
+@register("Lion", hyper.lr(0.01), hyper.beta1(0.9), hyper.beta2(0.99), hyper.weight_decay(), torch=False)
 def lion(lr, beta1, beta2, weight_decay) -> Optimizer:
     r"""Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Algorithm 2).
 

@@ -43,7 +43,7 @@ __all__ = [
 Array = np.ndarray
 
 # Quantities an optimizer's state may expose for the step-by-step ledger (see ``run(record=True)``).
-LEDGER_FIELDS = ("m", "v", "step_size")
+LEDGER_FIELDS = ("m", "v", "step_size", "lookahead")
 
 
 class Optimizer(NamedTuple):
@@ -55,16 +55,48 @@ class Optimizer(NamedTuple):
     step: Callable[[Array, Any, Oracle], tuple[Array, Any]]
 
 
+# hparams (scalars), lambda_max -> the largest stable learning rate on a quadratic with that top curvature
+StabilityLimit = Callable[[Mapping[str, Any], float], float]
+
+
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """A registry entry: the factory, its hyperparameters as data, and the update rule in LaTeX."""
+    """A registry entry: the factory, its hyperparameters as data, the update rule in LaTeX, and what it can do.
+
+    Capabilities, for the widgets and the hints (never a list of names elsewhere):
+
+    * ``family``: the derivatives it uses, ``"first-order"`` (gradients) or ``"second-order"`` (a Hessian, or
+      curvature along a coordinate);
+    * ``schedule``: its step is a learning rate times a direction, so the rate may follow a schedule;
+    * ``batch``: it is meant for stochastic gradients, so a batch size (gradient noise) applies; the line
+      searches and curvature models assume exact gradients;
+    * ``torch``: its iterates match ``torch.optim`` (``tests/test_against_torch.py`` checks every one);
+    * ``stability_limit(hparams, lambda_max)``: on a quadratic whose largest curvature is ``lambda_max``, the
+      learning rate above which it diverges (None when no such closed form applies);
+    * ``rate_floor(hparams)``: on any quadratic, the error shrinks by no less than this factor a step, whatever
+      the learning rate (heavy ball: √μ), or None.
+    """
 
     name: str
     title: str
     factory: Callable[..., Optimizer]
     params: Sequence[Param]
-    family: str = "first-order"  # or "second-order"
+    family: str = "first-order"
+    schedule: bool = True
+    batch: bool = True
+    torch: bool = True
+    stability_limit: StabilityLimit | None = None
+    stability_text: str = ""  # the limit as a formula, for the hints: "2/λmax"
+    rate_floor: Callable[[Mapping[str, Any]], float] | None = None  # the best contraction per step any rate gives
+    rate_floor_text: str = ""
     ordered: tuple[tuple[str, str], ...] = ()  # pairs (a, b) of hyperparameters that must satisfy a < b
+
+    @property
+    def takes_lr(self) -> bool:
+        return any(p.name == "lr" for p in self.params)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
 
     def order_violations(self, values: Mapping[str, Any]) -> list[str]:
         """One sentence for each pair of ``ordered`` that ``values`` (defaults filled in) breaks."""
@@ -93,7 +125,7 @@ class OptimizerSpec:
 
 
 OPTIMIZERS = Registry("optimizer", OptimizerSpec)
-register = OPTIMIZERS.register  # @register(title, *params, family="second-order") above a factory
+register = OPTIMIZERS.register  # @register(title, *params, schedule=False, ...) above a factory
 
 
 def get_optimizer(name: str, **hparams) -> Optimizer:
@@ -201,7 +233,10 @@ class Oracle:
     def grad(self, x: Array, active=None) -> Array:
         """The stochastic, clipped gradient; at the current iterate the same draw is returned every time."""
         self._count(self.n_grad, active)
-        return self._at_current(x, "noisy_grad", self._noisy_grad)
+        g = self._at_current(x, "noisy_grad", self._noisy_grad)
+        if x is not self._x:
+            self._cache["elsewhere"] = g  # a look-ahead gradient, for the ledger when none is taken at x
+        return g
 
     def hess(self, x: Array, active=None) -> Array:
         self._count(self.n_hess, active)
@@ -210,8 +245,9 @@ class Oracle:
         return self._at_current(x, "batch_hess", lambda z: self.data.batch_hess(z, self.batch()))
 
     def seen_grad(self) -> Array:
-        """The gradient the optimizer was given at the current iterate (NaN if it asked for none)."""
-        return self._cache.get("noisy_grad", np.full_like(self._x, np.nan))
+        """The gradient the optimizer was given at the current iterate, else the last one it was given elsewhere
+        (Nesterov's look-ahead point); NaN if it asked for none."""
+        return self._cache.get("noisy_grad", self._cache.get("elsewhere", np.full_like(self._x, np.nan)))
 
     def freeze(self, x: Array, f: Array) -> None:
         """Make the frozen (NaN) iterate current, with its NaN-masked loss."""

@@ -30,6 +30,7 @@ def beta2(default: float = 0.999) -> Param:
     return Param(
         "beta2", default, 0.0, 0.9999, label="second moment decay", symbol=r"\beta_2",
         help="Decay of the running mean of squared gradients.", domain=(0.0, 1.0), open_high=True,
+        step=1e-4,  # 0.999 and 0.9999 are the values that matter; beta2 = 1 is never offered (v would never move)
     )
 
 

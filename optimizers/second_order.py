@@ -192,7 +192,7 @@ def _modified_eigenvalues(lam: Array, fix: str, damping) -> Array:
     Param("damping", 0.0, 1e-6, 10.0, log=True, label="damping", symbol=r"\delta",
           help="Levenberg-Marquardt damping added to every eigenvalue: shorter, more gradient-like steps.",
           domain=(0.0, None)),
-    family="second-order",
+    family="second-order", schedule=False, batch=False, torch=False,
 )
 def newton(lr, hessian_fix, damping) -> Optimizer:
     r"""Damped Newton's method with an optional fix for indefinite Hessians.
@@ -302,7 +302,8 @@ def _after_line_search(x, g, x_new, g_new, alpha, fresh, stalled, oracle):
     return s, y, pair, update, reset, stalled
 
 
-@register("BFGS", _c1(), _c2(0.9), family="second-order", ordered=WOLFE_ORDER)
+@register("BFGS", _c1(), _c2(0.9), family="second-order", schedule=False, batch=False, torch=False,
+          ordered=WOLFE_ORDER)
 def bfgs(c1, c2) -> Optimizer:
     r"""BFGS (Nocedal & Wright Algorithm 6.1) with a strong-Wolfe line search.
 
@@ -418,7 +419,7 @@ def _two_loop(g: Array, S: Array, Y: Array, count: Array) -> Array:
           help="How many recent (step, gradient change) pairs model the inverse Hessian.", domain=(1, None)),
     _c1(),
     _c2(0.9),
-    family="second-order",
+    family="second-order", schedule=False, batch=False, torch=False,
     ordered=WOLFE_ORDER,
 )
 def lbfgs(m, c1, c2) -> Optimizer:
@@ -507,7 +508,7 @@ class CGState(NamedTuple):
           help="Fletcher-Reeves: β = |g|²/|g_prev|². Polak-Ribière+: β = max(0, g·(g - g_prev)/|g_prev|²)."),
     _c1(),
     _c2(0.1),
-    family="second-order",
+    family="first-order", schedule=False, batch=False, torch=False,  # gradients only; a line search picks the step
     ordered=WOLFE_ORDER,
 )
 def cg(variant, c1, c2) -> Optimizer:
@@ -586,7 +587,7 @@ class CoordinateState(NamedTuple):
     hyper.lr(0.1),
     Param("mode", "exact", kind="choice", choices=("gradient", "exact"), label="coordinate step",
           help="gradient: x_i -= lr·g_i. exact: minimise along the coordinate (1D Newton; lr if curvature <= 0)."),
-    family="second-order",
+    family="second-order", schedule=False, batch=False, torch=False,  # "exact" divides by the coordinate's curvature
 )
 def coordinate_descent(lr, mode) -> Optimizer:
     r"""Cyclic coordinate descent: one coordinate per step, x on even steps, y on odd steps.

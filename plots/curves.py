@@ -73,10 +73,11 @@ def curves_figure(
         optimal_value = surface.optimal_value
     fig = go.Figure()
     log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
-    empty, lr_logs = True, []
+    empty, lr_logs, shown = True, [], []
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         x, y, log_run = curve_values(run, kind, optimal_value=optimal_value, surface=surface)
         lr_logs.append(log_run)
+        shown.append(np.asarray(y, dtype=float).ravel())
         empty &= not np.isfinite(y).any()
         _add_curve(fig, i, run, x.astype(np.int32), y, dash)
         _add_divergence(fig, i, run, x.astype(np.int32), y)
@@ -90,7 +91,7 @@ def curves_figure(
     fig.update_layout(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
-                                        "exponentformat": "power"},
+                                        "exponentformat": "power", **(decade_ticks(shown) if log else {})},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
         # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
         # legend wraps into (a narrow column, a large font), so it never covers the x title.
@@ -138,3 +139,20 @@ def _add_divergence(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.n
             showlegend=False, meta={"role": "diverged", "run": i}, text=[f"diverged at step {k[c]}" for c in cols],
             marker={"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, hovertemplate="%{text}<extra></extra>",
         ))
+
+
+MAX_DECADE_LABELS = 8
+
+
+def decade_ticks(values) -> dict:
+    """Log-axis settings that label powers of ten only, every k-th decade so that at most
+    ``MAX_DECADE_LABELS`` labels show: plotly otherwise labels the minor ticks ("2", "5") on short ranges,
+    and a "2" just below "1" reads as 2, not 0.2."""
+    finite = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values]) if len(values) else np.empty(0)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return {"dtick": 1}
+    with np.errstate(divide="ignore"):
+        span = np.log10(finite.max()) - np.log10(finite.min())
+    return {"dtick": max(1, int(np.ceil(span / MAX_DECADE_LABELS))), "minor": {"showgrid": False}}
+

@@ -119,32 +119,35 @@ def contour_figure(
 
     The filled contour is the grid's background image (see :mod:`plots.raster`); an invisible trace carries
     its colour bar and an invisible grid of points its hover (x, y, f), and with ``clickable`` takes clicks.
-    Trace order: colour bar, minima, saddles, overlays (gradient field, eigen directions, Polyak paths),
-    probe grid, then per run: path, start, end, diverged and escaped (only if any), then the step markers
-    (``step`` given) and the animated markers (``animate``). Every trace carries ``meta = {"role": ...}``,
+    Trace order: colour bar, overlays (gradient field, eigen directions), probe grid, then per run: path, start,
+    end, diverged and escaped (only if any), the Polyak paths, then the step markers (``step`` given), the
+    minima and saddles (on top, so that a run ending there does not hide them) and the animated markers
+    (``animate``). Every trace carries ``meta = {"role": ...}``,
     and a run's traces also ``"run": index``. The axes are fixed to ``surface.bounds``.
     """
     fig = go.Figure()
     if grid.levels:
         fig.add_layout_image(grid.background)
         _add_colorbar(fig, surface, grid)
-    _mark_points(fig, surface.minima, "minimum", "star", "white", size=14)
-    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=11)
     if overlays.gradient_field:
         layers.add_gradient_field(fig, surface)
     if overlays.eigen_directions:
         layers.add_eigen_directions(fig, surface)
-    if overlays.polyak:
-        layers.add_polyak(fig, runs)
     layers.add_probe_grid(fig, surface, clickable=clickable)
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         _add_run(fig, i, run, surface.bounds, markers=overlays.markers, dash=dash)
+    if overlays.polyak:  # over the raw paths, which it smooths: under them it was hidden
+        layers.add_polyak(fig, runs)
     if step is not None:
         for i, run in enumerate(runs):
             _add_step_marker(fig, i, run, step)
         if overlays.step_arrows:
-            for run in runs:
-                layers.add_step_arrows(fig, surface, run, step)
+            for i, run in enumerate(runs):
+                layers.add_step_arrows(fig, surface, run, step, index=i)
+    # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
+    # must not hide the star or the cross it reached.
+    _mark_points(fig, surface.minima, "minimum", "star", "white", size=15)
+    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=13)
     if animate:
         add_animation(fig, runs, start=step or 0)
     _layout(fig, surface, font_scale, animate=animate, clickable=clickable)

@@ -16,7 +16,10 @@ FIELD_POINTS = 15  # per axis
 # Chromium here, 21 x 21 about half that, and a point still lies within the 20 px hover distance of any cursor.
 PROBE_POINTS = 21
 HEAD_ANGLE = np.deg2rad(25.0)
-ARROW_COLORS = {"grad": "#FFFFFF", "m": "#FFB000", "update": None}  # None: the run's colour
+# Every arrow of a run is drawn in the run's colour (which run it belongs to is then plain); the three kinds
+# differ in their label and arrowhead: (arrowhead, width).
+ARROW_STYLES = {"grad": (3, 1.8), "m": (6, 1.8), "update": (2, 3.0), "lookahead": (7, 1.5)}
+ARROW_LABELS = {"grad": "−η∇f", "m": "−η·m", "update": "Δx", "lookahead": "look-ahead"}
 
 
 def gradient_field(surface: Surface, n: int = FIELD_POINTS) -> tuple[list, list]:
@@ -95,18 +98,32 @@ def _reach_inside(centre: np.ndarray, v: np.ndarray, bounds) -> float:
     return max(0.0, min(limits)) if limits else 0.0
 
 
+POLYAK_WIDTH = 3.5  # wider than a path (2.5), over it, on a light casing: readable on any colour below
+
+
 def add_polyak(fig: go.Figure, runs: Sequence[RunView]) -> None:
-    """Each run's Polyak-averaged path, dashed in the run's colour (runs without one are skipped)."""
+    """Each run's Polyak-averaged path, dashed in the run's colour over a light casing (runs without one skipped).
+
+    Drawn after the raw paths: the average lies on top of the path it smooths, and the casing keeps the
+    dashes readable over that path and the dark contour alike.
+    """
     for i, run in enumerate(runs):
         p = polyak_path(run)
         if p is None:
             continue
         path = joined(p)
+        single = p.shape[1] == 1
+        cls = scatter_class(n_points(run))
         fig.add_trace(
-            scatter_class(n_points(run))(
+            cls(x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines", name=f"{run.label} · Polyak average",
+                legendgroup=f"run{i}", showlegend=False, meta={"role": "polyak-casing", "run": i}, hoverinfo="skip",
+                line={"color": "rgba(255, 255, 255, 0.75)", "width": (POLYAK_WIDTH + 3) if single else 3})
+        )
+        fig.add_trace(
+            cls(
                 x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines", name=f"{run.label} · Polyak average",
                 legendgroup=f"run{i}", meta={"role": "polyak", "run": i},
-                line={"color": run.color, "width": 2 if p.shape[1] == 1 else 1, "dash": "dash"},
+                line={"color": run.color, "width": POLYAK_WIDTH if single else 1.5, "dash": "dash"},
                 hovertemplate="Polyak average<br>x=%{x:.4g}, y=%{y:.4g}<extra>%{fullData.name}</extra>",
             )
         )
@@ -154,7 +171,8 @@ def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[n
     """The first trajectory's vectors at iterate ``step``: name -> (point, drawn vector).
 
     ``grad``: −η·g (g as the optimizer saw it, else the true gradient), ``m``: −η·m, ``update``: the
-    applied step x_{t+1} − x_t. Without a learning rate, −g and −m are drawn unscaled. Missing ones are left out.
+    applied step x_{t+1} − x_t, ``lookahead``: from x_t to the point where the step took its gradient (Nesterov's
+    lecture form). Without a learning rate, −g and −m are drawn unscaled. Missing ones are left out.
     """
     tr = run.trajectory
     xs = as_xs(tr)
@@ -169,30 +187,42 @@ def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[n
         out = {"grad": -lr * np.asarray(g, dtype=float), "update": xs[t + 1, 0] - p}
         if "m" in inner:
             out["m"] = -lr * np.asarray(inner["m"][t, 0], dtype=float)
+        if "lookahead" in inner:  # Nesterov's lecture form: where this step's gradient was taken
+            out["lookahead"] = np.asarray(inner["lookahead"][t, 0], dtype=float) - p
     return {k: (p, v) for k, v in out.items() if np.isfinite(v).all() and np.any(v != 0)}
 
 
-def add_step_arrows(fig: go.Figure, surface: Surface, run: RunView, step: int) -> None:
+def add_step_arrows(fig: go.Figure, surface: Surface, run: RunView, step: int, index: int = 0) -> None:
     """Arrows at the run's iterate ``step``: −η∇f, −η·m and the applied update Δx (first trajectory).
 
-    Drawn lengths are clamped to 4–30 % of the view so they stay readable; the label's hover gives the true vector.
+    All in the run's colour, told apart by arrowhead and label; each label sits in a box framed in the run's
+    colour and, for the ``index``-th run, is moved aside by ``index`` label heights, so that runs at one point
+    (every run at step 0) do not stack their labels. Drawn lengths are clamped to 4–30 % of the view so they
+    stay readable; the label's hover gives the run and the true vector.
     """
     (x0, x1), (y0, y1) = surface.bounds
     span = min(x1 - x0, y1 - y0)
-    labels = {"grad": "−η∇f", "m": "−η·m", "update": "Δx"}
-    for key, (p, v) in step_vectors(surface, run, step).items():
+    vectors = step_vectors(surface, run, step)
+    merged = {"update": ["update"]}
+    for key in [k for k in vectors if k != "update"]:  # a vector equal to the update (plain SGD: −η∇f is Δx)
+        if "update" in vectors and np.allclose(vectors[key][1], vectors["update"][1], rtol=1e-9, atol=0.0):
+            merged["update"].insert(0, key)  # is one arrow with both names
+            del vectors[key]
+    for key, (p, v) in vectors.items():
         length = np.linalg.norm(v)
         drawn = v * np.clip(length, 0.04 * span, 0.3 * span) / length
         tip = p + drawn
-        color = ARROW_COLORS[key] or run.color
+        head, width = ARROW_STYLES[key]
         fig.add_annotation(
             x=tip[0], y=tip[1], ax=p[0], ay=p[1], xref="x", yref="y", axref="x", ayref="y", text="",
-            showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2.5, arrowcolor=color,
+            showarrow=True, arrowhead=head, arrowsize=1.2, arrowwidth=width, arrowcolor=run.color,
         )
         note = "" if np.isclose(length, np.linalg.norm(drawn)) else " (drawn rescaled)"
-        label_at = tip + 0.05 * span * drawn / np.linalg.norm(drawn)
+        unit = drawn / np.linalg.norm(drawn)
+        label_at = tip + 0.05 * span * unit + index * 0.06 * span * np.array([-unit[1], unit[0]])
+        text = " = ".join(ARROW_LABELS[k] for k in merged.get(key, [key]))
         fig.add_annotation(
-            x=label_at[0], y=label_at[1], xref="x", yref="y", showarrow=False, text=labels[key],
-            font={"color": color}, bgcolor="rgba(0,0,0,0.45)",
-            hovertext=f"{run.label}: {labels[key]} = ({v[0]:.4g}, {v[1]:.4g}){note}",
+            x=label_at[0], y=label_at[1], xref="x", yref="y", showarrow=False, text=text,
+            font={"color": "white"}, bgcolor="rgba(0,0,0,0.6)", bordercolor=run.color, borderwidth=2,
+            hovertext=f"{run.label}: {text} = ({v[0]:.4g}, {v[1]:.4g}){note}",
         )

@@ -12,8 +12,11 @@ import plotly.io as pio
 
 from optimizers import Trajectory
 
-# Okabe & Ito, "Color universal design" (2008): distinguishable with every common colour-vision deficiency.
-PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
+# Eight run colours, chosen (from Okabe & Ito's, Paul Tol's and ColorBrewer's sets) so that each pair stays apart
+# (CIELAB ΔE > 12) for normal vision and simulated protan, deutan and tritan vision (Machado et al. 2009); all of
+# middle lightness and saturated, so that they show on the contour's dark centre and light rim and on a washed-out
+# projector; none near the divergence red. tests/test_plots.py checks all of it. One palette for the whole app.
+PALETTE = ("#33BBEE", "#EE3377", "#AAAA00", "#984EA3", "#FDB863", "#018571", "#F781BF", "#A6611A")
 
 DIVERGED_COLOR = "#FF1F1F"
 
@@ -42,7 +45,7 @@ class RunView(NamedTuple):
 
     ``trajectory`` may hold N > 1 trajectories (noise ensemble, several starts): all are drawn in
     ``color``. ``polyak`` is the run's Polyak-averaged path, ``(T+1, 2)`` or ``(T+1, N, 2)``.
-    ``optimizer`` is the registry name (e.g. ``"sgd"``), used only for the summary hints.
+    ``optimizer`` is the registry name (e.g. ``"sgd"``) and ``hparams`` its settings, used only for the hints.
     """
 
     label: str
@@ -50,6 +53,7 @@ class RunView(NamedTuple):
     trajectory: Trajectory
     polyak: np.ndarray | None = None
     optimizer: str | None = None
+    hparams: dict | None = None  # the run's hyperparameters, for the hints (None: the registry's defaults)
 
 
 def _overlay(label: str):
@@ -215,6 +219,8 @@ def coinciding_runs(runs) -> list[int | None]:
 def _same_path(a: np.ndarray, b: np.ndarray, tol: float) -> bool:
     if a.shape != b.shape or not np.array_equal(np.isnan(a), np.isnan(b)):
         return False
+    if np.isfinite(a).all(-1).sum(0).max() < 2:  # at most a start, no path: runs that never started or diverged
+        return False  # at step 1 do not lie on one another
     both = np.isfinite(a)
     return bool(np.all(np.abs(a[both] - b[both]) <= tol))
 

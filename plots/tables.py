@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from optimizers import OPTIMIZERS, OptimizerSpec
 from surfaces import Surface
 
 from .runs import RunView, as_series, as_xs, coinciding_runs
 
-GD_LIKE = frozenset({"sgd", "momentum", "nesterov"})
 STALL_GRAD = 1e-6  # a gradient norm below this, away from a minimum, means the run has stalled
 FAR = 0.1  # "far from a minimum": farther than this
+NEAR_LIMIT = 0.8  # a learning rate above this fraction of the stability limit oscillates: a larger one will not help
 MISSING = "—"
 NOT_REACHED = "not reached"
 LEDGER_FIELDS = (("grad", "g"), ("m", "m"), ("v", "v"), ("step_size", "step size"), ("update", "update"))
@@ -29,28 +30,50 @@ def steps_to_tol(trajectory, optimal_value: float | None, tol: float) -> np.ndar
 
 
 def hint_for(
-    *, diverged: bool, reached: bool, lr: float | None = None, lambda_max: float | None = None,
-    grad_norm: float = math.nan, distance: float = math.nan, gd_like: bool = True, steps: int | None = None,
+    *, diverged: bool, reached: bool, spec: OptimizerSpec | None = None, hparams: Mapping | None = None,
+    lr: float | None = None, lambda_max: float | None = None, grad_norm: float = math.nan,
+    distance: float = math.nan, steps: int | None = None, undefined_start: bool = False, saddle=None,
 ) -> str:
-    """A one-line suggestion for a run that diverged or missed the tolerance; "" when it converged.
+    """A one-line diagnosis for a run that diverged or missed the tolerance; "" when it converged.
 
-    ``lambda_max`` is the largest Hessian eigenvalue of a quadratic surface (None otherwise): gradient
-    descent on it diverges exactly when ``lr > 2 / lambda_max``.
+    What the method can do comes from its registry entry ``spec`` (None: nothing is assumed): its stability
+    limit on a quadratic whose largest curvature is ``lambda_max`` (None on other surfaces), whether it takes a
+    learning rate and gradient noise. ``hparams`` are the run's hyperparameters (defaults filled from ``spec``).
+    ``undefined_start``: the loss is not defined at the start (a typed formula outside its domain).
+    ``saddle``: the listed saddle point the run ended next to, or None.
     """
+    h = {**(spec.defaults() if spec else {}), **(hparams or {})}
     finite_lr = lr is not None and math.isfinite(lr)
+    limit = (spec.stability_limit(h, lambda_max) if spec and spec.stability_limit and lambda_max else None)
+    if undefined_start:
+        return "the start is outside the formula's domain (f is not defined there): pick a start where it is"
     if diverged:
-        if finite_lr and gd_like and lambda_max and lr > 2.0 / lambda_max:
-            limit = 2.0 / lambda_max
-            return f"learning rate {lr:g} is above 2/λmax = {limit:.3g} for this bowl: try lr < {limit:.3g}"
+        if finite_lr and limit and lr > limit:
+            return (f"learning rate {lr:g} is above the stability limit {spec.stability_text} = {limit:.3g} "
+                    f"for this bowl: try lr < {limit:.3g}")
         if finite_lr:
             return "learning rate too large for this surface: try a smaller one"
         return "the iterates blew up: try a smaller step, gradient clipping or another method"
     if reached:
         return ""
+    if saddle is not None:
+        where = f"({saddle[0]:.3g}, {saddle[1]:.3g})"
+        escape = "gradient noise (a batch size) or a start off the ridge" if spec is None or spec.batch else \
+            "a start off the ridge or a method that uses negative curvature"
+        return f"drawn into the saddle at {where}: the gradient has no part that leads away from it; {escape} escapes"
     if grad_norm < STALL_GRAD and not distance <= FAR:
         return f"stalled: gradient norm below {STALL_GRAD:g} far from a minimum (plateau or saddle)"
     after = f" after {steps} steps" if steps is not None else ""
-    return f"not within tolerance{after}: run more steps or try a larger learning rate"
+    floor = spec.rate_floor(h) if spec and spec.rate_floor else None
+    if floor is not None and steps and floor**steps > 1e-3:
+        return (f"not within tolerance{after}: the error shrinks by at best ×{floor:.3g} a step "
+                f"({spec.rate_floor_text}), so the path overshoots and spirals in slowly: try less momentum")
+    if finite_lr and limit and lr > NEAR_LIMIT * limit:
+        return (f"not within tolerance{after}: learning rate {lr:g} is close to the stability limit {limit:.3g}, "
+                f"so the path oscillates across the valley; run more steps or try a slightly smaller rate")
+    if spec is None or spec.takes_lr:
+        return f"not within tolerance{after}: run more steps or try a larger learning rate"
+    return f"not within tolerance{after}: run more steps"
 
 
 def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6) -> list[dict]:
@@ -60,6 +83,7 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
     "f evals", "grad evals", "Hessian evals", "status", "hint". A run of N > 1 trajectories reports
     medians (and mean evaluation counts) and a status that counts converged/diverged trajectories. A run whose
     path lies on an earlier run's (drawn dashed, :func:`~plots.runs.coinciding_runs`) says so in its hint.
+    The hints know each method from its registry entry (``run.optimizer``) and its ``run.hparams``.
     """
     lambda_max = float(np.max(surface.eigenvalues)) if surface.eigenvalues is not None else None
     rows = []
@@ -81,15 +105,28 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
             "Hessian evals": _mean_count(tr.n_hess),
             "status": _status(converged, k),
             "hint": hint_for(
-                diverged=bool((k >= 0).any()), reached=bool(converged.all()), lr=_lr_used(tr, k),
+                diverged=bool((k >= 0).any()), reached=bool(converged.all()),
+                spec=OPTIMIZERS.get(run.optimizer), hparams=run.hparams, lr=_lr_used(tr, k),
                 lambda_max=lambda_max, grad_norm=_median(as_series(tr, tr.grad_norms)[-1]),
-                distance=_median(distance), gd_like=run.optimizer is None or run.optimizer in GD_LIKE, steps=steps,
+                distance=_median(distance), steps=steps, undefined_start=bool(np.all(k == 0)),
+                saddle=_saddle_reached(surface, xs[-1]),
             ),
         })
         if leader is not None:
             same = f"same path as {runs[leader].label} (drawn dashed on top of it)"
             rows[-1]["hint"] = f"{rows[-1]['hint']}; {same}" if rows[-1]["hint"] else same
     return rows
+
+
+def _saddle_reached(surface: Surface, ends: np.ndarray):
+    """The listed saddle within ``FAR`` of most trajectories' ends, or None."""
+    if not len(surface.saddles):
+        return None
+    d = np.linalg.norm(ends[:, None, :] - surface.saddles, axis=-1)  # (N, saddles); NaN for diverged ends
+    with np.errstate(invalid="ignore"):
+        near = np.mean(d <= FAR, axis=0)
+    best = int(np.argmax(near))
+    return surface.saddles[best] if near[best] > 0.5 else None
 
 
 def _median(values) -> float:

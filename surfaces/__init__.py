@@ -7,9 +7,20 @@ array([0.])
 """
 
 from . import catalog, datasets  # noqa: F401  (registers the built-in and the dataset surfaces)
-from .base import SURFACES, FiniteSum, Surface, SurfaceSpec, get_surface, register, surface_from_expression
+from .base import (
+    SURFACES,
+    FiniteSum,
+    SuggestedRun,
+    Surface,
+    SurfaceSpec,
+    get_surface,
+    register,
+    suggest,
+    surface_from_expression,
+)
 from .params import Param
 
 __all__ = [
-    "SURFACES", "FiniteSum", "Param", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression",
+    "SURFACES", "FiniteSum", "Param", "SuggestedRun", "Surface", "SurfaceSpec", "get_surface", "register", "suggest",
+    "surface_from_expression",
 ]

@@ -15,7 +15,10 @@ import numpy as np
 from .autodiff import derivatives
 from .params import Param, Registry, validate
 
-__all__ = ["SURFACES", "FiniteSum", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
+__all__ = [
+    "SURFACES", "FiniteSum", "SuggestedRun", "Surface", "SurfaceSpec", "get_surface", "register", "suggest",
+    "surface_from_expression",
+]
 
 Array = np.ndarray
 Expression = Callable[[object, object], object]  # (x, y) -> value, on arrays or jets
@@ -230,14 +233,38 @@ def surface_from_expression(
 
 
 @dataclass(frozen=True)
+class SuggestedRun:
+    """A run a surface opens with: an optimizer (by registry name) and the settings that suit this surface.
+
+    Surfaces sit below optimizers, so the name is a string; ``tests/test_surfaces.py`` checks that every
+    suggestion names a registered optimizer and neither diverges nor stands still from the surface's start.
+    """
+
+    optimizer: str
+    hparams: tuple[tuple[str, float], ...] = ()
+    batch_size: int = 0
+
+
+def suggest(optimizer: str, batch_size: int = 0, **hparams: float) -> SuggestedRun:
+    """``suggest("momentum", lr=0.01, momentum=0.9)``: a suggested run written like a table row."""
+    return SuggestedRun(optimizer, tuple(sorted(hparams.items())), batch_size)
+
+
+@dataclass(frozen=True)
 class SurfaceSpec:
-    """A registry entry: how to make a surface, and its parameters as data."""
+    """A registry entry: how to make a surface, its parameters as data, and the runs it opens with.
+
+    ``suggested`` are runs whose settings suit the surface at its default parameters and start (learning rates
+    below the stability limit from the curvature there), so that switching to it shows its lesson rather than
+    a divergence at step 1.
+    """
 
     name: str
     title: str
     factory: Callable[..., Surface]
     params: Sequence[Param] = ()
     source: str = ""
+    suggested: tuple[SuggestedRun, ...] = ()
 
     @property
     def doc(self) -> str:

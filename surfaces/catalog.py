@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from .autodiff import cos, derivatives, exp, sqrt
-from .base import Surface, register, surface_from_expression
+from .base import Surface, register, suggest, surface_from_expression
 from .params import Param
 
 TAU = 2.0 * np.pi
@@ -59,6 +59,7 @@ def _rotation(degrees: float) -> np.ndarray:
     Param("angle", 0.0, -90.0, 90.0, label="rotation (degrees)", symbol=r"\theta",
           help="Rotate the valley away from the coordinate axes.", domain=(-360.0, 360.0)),
     source="Standard; see Goh, 'Why Momentum Really Works', Distill 2017.",
+    suggested=(suggest("sgd", lr=0.18), suggest("momentum", lr=0.15, momentum=0.42), suggest("adam", lr=0.3)),
 )
 def ill_conditioned_bowl(kappa: float, angle: float) -> Surface:
     r"""Quadratic :math:`f(w) = \tfrac12 w^\top A w` with :math:`A = R_\theta\,\mathrm{diag}(1, \kappa)\,R_\theta^\top`.
@@ -99,6 +100,7 @@ def _with_eigen(surface: Surface, eigenvalues, eigenvectors) -> Surface:
 @register(
     "Booth",
     source="Jamil & Yang, 'A literature survey of benchmark functions', 2013, f(1, 3) = 0.",
+    suggested=(suggest("sgd", lr=0.08), suggest("momentum", lr=0.01, momentum=0.9), suggest("adam", lr=0.5)),
 )
 def booth() -> Surface:
     r"""Booth: :math:`(x + 2y - 7)^2 + (2x + y - 5)^2`, a mildly ill-conditioned quadratic; minimum at (1, 3)."""
@@ -120,6 +122,7 @@ def booth() -> Surface:
     "Saddle",
     Param("scale", 1.0, 0.1, 5.0, log=True, label="scale", symbol="s",
           help="Curvature of both directions.", domain=(0.0, 100.0), open_low=True),
+    suggested=(suggest("sgd", lr=0.02), suggest("momentum", lr=0.01, momentum=0.8), suggest("adam", lr=0.01)),
 )
 def saddle(scale: float) -> Surface:
     r"""Saddle :math:`s\,(x^2 - y^2)`: a minimum along x, a maximum along y, unbounded below."""
@@ -135,7 +138,9 @@ def saddle(scale: float) -> Surface:
     )
 
 
-@register("Monkey saddle")
+@register("Monkey saddle",
+    suggested=(suggest("sgd", lr=0.005), suggest("momentum", lr=0.001, momentum=0.9), suggest("adam", lr=0.005)),
+)
 def monkey_saddle() -> Surface:
     r"""Monkey saddle :math:`x^3 - 3xy^2`: three valleys meet at a flat (degenerate) saddle point."""
     return _from_expression(
@@ -159,6 +164,7 @@ def monkey_saddle() -> Surface:
     Param("b", 100.0, 1.0, 1000.0, log=True, label="valley steepness", symbol="b",
           help="Steepness of the valley walls.", domain=(0.0, 1e6), open_low=True),
     source="Rosenbrock, 'An automatic method for finding the greatest or least value of a function', 1960.",
+    suggested=(suggest("sgd", lr=0.0012), suggest("momentum", lr=0.0008, momentum=0.9), suggest("adam", lr=0.05)),
 )
 def rosenbrock(a: float, b: float) -> Surface:
     r"""Rosenbrock: :math:`(a - x)^2 + b\,(y - x^2)^2`, minimum 0 at :math:`(a, a^2)`.
@@ -197,7 +203,9 @@ def rosenbrock(a: float, b: float) -> Surface:
 # ---------------------------------------------------------------------------- several minima
 
 
-@register("Himmelblau", source="Himmelblau, 'Applied Nonlinear Programming', 1972.")
+@register("Himmelblau", source="Himmelblau, 'Applied Nonlinear Programming', 1972.",
+    suggested=(suggest("sgd", lr=0.01), suggest("momentum", lr=0.005, momentum=0.9), suggest("adam", lr=0.1)),
+)
 def himmelblau() -> Surface:
     r"""Himmelblau: :math:`(x^2 + y - 11)^2 + (x + y^2 - 7)^2`, four minima of value 0.
 
@@ -217,7 +225,9 @@ def himmelblau() -> Surface:
     )
 
 
-@register("Beale", source="Beale, 'On an iterative method for finding a local minimum', 1958.")
+@register("Beale", source="Beale, 'On an iterative method for finding a local minimum', 1958.",
+    suggested=(suggest("sgd", lr=0.005), suggest("momentum", lr=0.002, momentum=0.9), suggest("adam", lr=0.1)),
+)
 def beale() -> Surface:
     r"""Beale: :math:`(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2`, minimum 0 at (3, 0.5)."""
     return _from_expression(
@@ -239,6 +249,7 @@ def beale() -> Surface:
     Param("A", 10.0, 0.0, 20.0, label="ripple amplitude", symbol="A",
           help="Height of the ripples; 0 gives a plain bowl.", domain=(0.0, 100.0)),
     source="Rastrigin, 1974; two-dimensional form.",
+    suggested=(suggest("sgd", lr=0.004), suggest("momentum", lr=0.002, momentum=0.9), suggest("adam", lr=0.1)),
 )
 def rastrigin(A: float) -> Surface:
     r"""Rastrigin: :math:`2A + x^2 + y^2 - A(\cos 2\pi x + \cos 2\pi y)`, global minimum 0 at the origin."""
@@ -258,7 +269,9 @@ def rastrigin(A: float) -> Surface:
 ACKLEY_SMOOTHING = 1e-4
 
 
-@register("Ackley", source="Ackley, 'A connectionist machine for genetic hillclimbing', 1987.")
+@register("Ackley", source="Ackley, 'A connectionist machine for genetic hillclimbing', 1987.",
+    suggested=(suggest("sgd", lr=0.05), suggest("momentum", lr=0.01, momentum=0.9), suggest("adam", lr=0.1)),
+)
 def ackley() -> Surface:
     r"""Ackley, smoothed at the origin so the gradient exists everywhere:
 
@@ -285,7 +298,9 @@ def ackley() -> Surface:
     )
 
 
-@register("Six-hump camel", source="Dixon & Szegö, 'The global optimization problem', 1978.")
+@register("Six-hump camel", source="Dixon & Szegö, 'The global optimization problem', 1978.",
+    suggested=(suggest("sgd", lr=0.03), suggest("momentum", lr=0.01, momentum=0.9), suggest("adam", lr=0.05)),
+)
 def six_hump_camel() -> Surface:
     r"""Six-hump camel: :math:`(4 - 2.1x^2 + x^4/3)x^2 + xy + (-4 + 4y^2)y^2`.
 
@@ -302,7 +317,9 @@ def six_hump_camel() -> Surface:
     )
 
 
-@register("Goldstein-Price", source="Goldstein & Price, 'On descent from local minima', 1971.")
+@register("Goldstein-Price", source="Goldstein & Price, 'On descent from local minima', 1971.",
+    suggested=(suggest("sgd", lr=1e-6), suggest("adam", lr=0.05), suggest("rmsprop", lr=0.01)),
+)
 def goldstein_price() -> Surface:
     r"""Goldstein-Price: a product of two quartics with minimum 3 at (0, -1) and a range of 10^6."""
 
@@ -327,7 +344,9 @@ def goldstein_price() -> Surface:
     )
 
 
-@register("Styblinski-Tang", source="Styblinski & Tang, 'Experiments in nonconvex optimization', 1990.")
+@register("Styblinski-Tang", source="Styblinski & Tang, 'Experiments in nonconvex optimization', 1990.",
+    suggested=(suggest("sgd", lr=0.015), suggest("momentum", lr=0.005, momentum=0.9), suggest("adam", lr=0.3)),
+)
 def styblinski_tang() -> Surface:
     r"""Styblinski-Tang: :math:`\tfrac12\sum_i (x_i^4 - 16x_i^2 + 5x_i)`.
 
@@ -353,6 +372,7 @@ def styblinski_tang() -> Surface:
     Param("sharpness", 0.15, 0.05, 0.5, log=True, label="width of the sharp minimum", symbol=r"\sigma_s",
           help="Smaller is sharper.", domain=(0.0, 2.0), open_low=True),
     source="Made for this app; after Keskar et al., 'On large-batch training ... sharp minima', 2017.",
+    suggested=(suggest("sgd", lr=0.05), suggest("momentum", lr=0.05, momentum=0.9), suggest("adam", lr=0.1)),
 )
 def sharp_and_flat(sharpness: float) -> Surface:
     r"""A narrow well on the flank of a wide basin, on a shallow bowl.
@@ -384,6 +404,7 @@ def sharp_and_flat(sharpness: float) -> Surface:
     "Plateau",
     Param("width", 0.8, 0.3, 2.0, label="width of the well", symbol=r"\sigma",
           help="Narrower wells leave a flatter plateau around them.", domain=(0.0, 10.0), open_low=True),
+    suggested=(suggest("sgd", lr=0.5), suggest("momentum", lr=0.3, momentum=0.9), suggest("adam", lr=0.3)),
 )
 def plateau(width: float) -> Surface:
     r"""A Gaussian well in a plateau: :math:`1 - e^{-(x^2+y^2)/2\sigma^2}`, minimum 0 at the origin.
@@ -415,6 +436,7 @@ DEFAULT_FORMULA = "sin(x)*cos(y) + 0.1*(x^2 + y^2)"
           help="Numbers, x, y, pi, e, + - * / ^ and functions such as sin, exp, log, sqrt, tanh."),
     Param("half_width", 3.0, 0.5, 20.0, log=True, label="view half-width", symbol="r",
           help="The view spans [-r, r] in both coordinates.", domain=(0.0, 1e4), open_low=True),
+    suggested=(suggest("sgd", lr=0.3), suggest("momentum", lr=0.1, momentum=0.9), suggest("adam", lr=0.3)),
 )
 def custom(formula: str, half_width: float) -> Surface:
     """A formula typed by the user, parsed safely (never evaluated as Python) and differentiated exactly."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autodiff import FUNCTIONS, exp, sin
-from .base import FiniteSum, Surface, register
+from .base import FiniteSum, Surface, register, suggest
 from .params import Param
 
 __all__ = ["N_TEST", "find_minima"]
@@ -165,6 +165,7 @@ def _line(params, x):
     SEED,
     _l2(),
     source="Least squares; the minimum is the closed-form solution of the normal equations.",
+    suggested=(suggest("sgd", lr=0.7), suggest("sgd", 8, lr=0.3), suggest("adam", lr=0.05)),
 )
 def linear_regression(n: int, noise: float, outliers: float, seed: int, l2: float) -> Surface:
     r"""Fit :math:`y \approx w x + b` to noisy points by least squares, a quadratic in :math:`(w, b)`.
@@ -237,6 +238,7 @@ LOGISTIC_SOURCE = "Logistic regression without a bias: the decision boundary w·
     SEED,
     _l2(),
     source=LOGISTIC_SOURCE,
+    suggested=(suggest("sgd", lr=1.0), suggest("momentum", lr=0.5, momentum=0.5), suggest("adam", lr=0.05)),
 )
 def logistic_separable(n: int, noise: float, outliers: float, seed: int, l2: float) -> Surface:
     r"""Logistic regression with two weights on two classes that a line through the origin separates.
@@ -269,6 +271,7 @@ def logistic_separable(n: int, noise: float, outliers: float, seed: int, l2: flo
     SEED,
     _l2(),
     source=LOGISTIC_SOURCE,
+    suggested=(suggest("sgd", lr=5.0), suggest("sgd", 8, lr=2.0), suggest("adam", lr=0.05)),
 )
 def logistic_overlapping(n: int, noise: float, outliers: float, seed: int, l2: float) -> Surface:
     r"""Logistic regression with two weights on two overlapping classes: a convex bowl with one minimum.
@@ -311,6 +314,7 @@ def _wave(params, x):
     SEED,
     _l2(),
     source="Fitting a frequency is a classic non-convex least-squares problem (aliasing gives many minima).",
+    suggested=(suggest("sgd", lr=0.4), suggest("momentum", lr=0.2, momentum=0.5), suggest("adam", lr=0.05)),
 )
 def sinusoid(n: int, noise: float, outliers: float, seed: int, l2: float) -> Surface:
     r"""Fit :math:`y \approx \sin(\omega x + \varphi)` by least squares: several minima in frequency and phase.
@@ -363,6 +367,7 @@ def _standardized(z: np.ndarray) -> np.ndarray:
     SEED,
     _l2(0.1),
     source="Made for this app; after Keskar et al. 2017 and Wu, Ma & E, 'How SGD selects the global minima', 2018.",
+    suggested=(suggest("sgd", lr=0.04), suggest("sgd", 8, lr=0.04)),  # full batch stays; batch 8 leaves
 )
 def sharp_flat_data(n: int, noise: float, sharpness: float, seed: int, l2: float) -> Surface:
     r"""A sharp and a flat minimum whose examples agree in the flat basin and disagree in the sharp well.

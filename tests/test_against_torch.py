@@ -142,10 +142,9 @@ def test_iterates_equal_torch(case, surface_name):
 
 
 def test_the_table_covers_every_torch_optimizer():
-    """Every first-order optimizer except Lion (not in torch.optim) is compared, with non-default settings."""
+    """Every optimizer registered as torch's is compared, with non-default settings."""
     covered = {name for name, *_ in CASES}
-    first_order = {n for n, s in OPTIMIZERS.items() if s.family == "first-order"}
-    assert covered == first_order - {"lion"}
+    assert covered == {n for n, s in OPTIMIZERS.items() if s.torch}
     for name in covered:
         assert sum(1 for n, *_ in CASES if n == name) >= 2
 

@@ -123,7 +123,7 @@ HOSTILE = [
 def test_hostile_links_give_a_notice_and_a_valid_config(query, fragment):
     started = time.perf_counter()
     config, notices = from_query(as_query(query))
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 2.0  # a guard against a hang, not a speed test
     assert any(fragment in n.text for n in notices), notices
     assert config.surface in SURFACES
     assert 1 <= config.steps <= MAX_STEPS

@@ -612,7 +612,7 @@ def check_total(text: str) -> None:
             warnings.simplefilter("error")
             formula.expression(points[:, 0], points[:, 1])
             derivatives(formula.expression, points, 2)
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 2.0  # a guard against a hang (exponential work), not a speed test
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,12 +1,23 @@
-"""Every lesson teaches what it claims: its text is checked on the trajectories it computes."""
+"""Every lesson teaches what it claims, checked twice: on the numbers (steps to a tolerance, where runs end) and
+on what is drawn, the figure data ``scene_figure`` gives the contour view for that lesson (the share of sharp
+turns in a path, paths inside the view, runs not lying on one another, the claim's marker on top)."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from optimizers import OPTIMIZERS
+from surfaces import SURFACES
 from ui.compute import make_surface, run_trajectory
-from ui.lessons import LESSONS
+from ui.labels import run_labels
+from ui.lessons import LESSONS, scene_figure, scene_views, suggested_runs, surface_scene
+
+# (lesson, run label) pairs whose leaving the view is the point of the lesson
+LEAVES_THE_VIEW = {("too_large", "η = 0.22")}
+SHARP = 90.0  # degrees: a turn sharper than this reverses the direction of travel (a zig-zag)
 
 
 def trajectories(name: str, copies: int = 1):
@@ -29,6 +40,88 @@ def first_below(fs: np.ndarray, level: float) -> int:
     return int(hits[0]) if hits.size else len(fs)
 
 
+# ---------------------------------------------------------------------------- what is drawn
+
+
+def drawn(name_or_config):
+    """The figure's paths by run label, each ``(T+1, 2)`` as plotted, and the surface's view."""
+    config = LESSONS[name_or_config].config if isinstance(name_or_config, str) else name_or_config
+    fig = scene_figure(config)
+    paths = {t.name: np.stack([np.asarray(t.x, float), np.asarray(t.y, float)], -1)
+             for t in fig.data if isinstance(t.meta, dict) and t.meta.get("role") == "path"}
+    surface = make_surface(config.surface, config.surface_params)
+    return fig, paths, surface.bounds
+
+
+def view_size(bounds) -> float:
+    (x0, x1), (y0, y1) = bounds
+    return float(np.hypot(x1 - x0, y1 - y0))
+
+
+def sharp_turn_share(xy: np.ndarray, bounds) -> float:
+    """Share of successive steps turning by more than 90 degrees, among steps a viewer can see (longer than
+    0.1 % of the view's diagonal: a run standing still at the minimum does not zig-zag)."""
+    steps = np.diff(xy[np.isfinite(xy).all(-1)], axis=0)
+    seen = np.linalg.norm(steps, axis=-1) > 1e-3 * view_size(bounds)
+    pairs = seen[1:] & seen[:-1]
+    cos = np.sum(steps[1:] * steps[:-1], -1) / np.maximum(
+        np.linalg.norm(steps[1:], axis=-1) * np.linalg.norm(steps[:-1], axis=-1), 1e-300)
+    return float(np.mean(cos[pairs] < np.cos(np.radians(SHARP)))) if pairs.any() else 0.0
+
+
+def inside_share(xy: np.ndarray, bounds) -> float:
+    (x0, x1), (y0, y1) = bounds
+    xy = xy[np.isfinite(xy).all(-1)]
+    inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+    return float(np.mean(inside))
+
+
+def overlap_share(a: np.ndarray, b: np.ndarray, bounds) -> float:
+    """Share of the iterates at which two paths are within 1 % of the view of each other, among those where
+    at least one is still on its way (two runs resting at the same minimum do not hide each other's path)."""
+    tol = 0.01 * view_size(bounds)
+    settled = (np.linalg.norm(a - a[-1], axis=-1) < tol) & (np.linalg.norm(b - b[-1], axis=-1) < tol)
+    moving = np.isfinite(a).all(-1) & np.isfinite(b).all(-1) & ~settled
+    close = np.linalg.norm(a - b, axis=-1) < tol
+    return float(np.mean(close[moving])) if moving.any() else 0.0
+
+
+def max_width(xy: np.ndarray, direction) -> float:
+    """How far a path swings across ``direction``'s normal: the largest |coordinate| along ``direction``."""
+    return float(np.nanmax(np.abs(xy @ np.asarray(direction, float))))
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_path_stays_in_view_unless_leaving_is_the_point(name):
+    _, paths, bounds = drawn(name)
+    for label, xy in paths.items():
+        if (name, label) in LEAVES_THE_VIEW:
+            assert inside_share(xy, bounds) < 1.0, label
+        else:
+            assert inside_share(xy, bounds) == 1.0, label
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_no_two_runs_lie_on_one_another(name):
+    _, paths, bounds = drawn(name)
+    labels = list(paths)
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            assert overlap_share(paths[a], paths[b], bounds) < 0.5, (a, b)
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_minima_and_saddles_are_drawn_over_every_run(name):
+    """A run that ends at the minimum or saddle of the claim must not hide it under its end or step marker."""
+    fig, _, _ = drawn(name)
+    roles = [t.meta.get("role") if isinstance(t.meta, dict) else None for t in fig.data]
+    run_traces = [i for i, t in enumerate(fig.data) if isinstance(t.meta, dict) and "run" in t.meta]
+    points = [i for i, role in enumerate(roles) if role in ("minimum", "saddle")]
+    assert points and min(points) > max(run_traces)
+    ends = [fig.data[i].marker.size for i in run_traces if roles[i] in ("end", "step")]
+    assert all(fig.data[i].marker.size >= 0.8 * max(ends) for i in points)
+
+
 def test_lessons_have_text_and_distinct_labels():
     for lesson in LESSONS.values():
         assert len(lesson.text) > 80 and lesson.title
@@ -36,28 +129,44 @@ def test_lessons_have_text_and_distinct_labels():
         assert len(set(labels)) == len(labels) >= 2
 
 
-def test_zigzag_sgd_bounces_and_momentum_is_faster():
+# ---------------------------------------------------------------------------- each lesson's claim
+
+
+def test_zigzag_sgd_bounces_and_momentum_runs_smoothly_and_sooner():
+    _, paths, bounds = drawn("zigzag")
+    sgd, momentum = paths["SGD"], paths["Momentum"]
+    assert sharp_turn_share(sgd, bounds) > 0.5  # gradient descent bounces from wall to wall
+    assert sharp_turn_share(momentum, bounds) < 0.1  # momentum averages the bounces away
+    across = (0.0, 1.0)  # the steep direction at rotation 0
+    assert max_width(momentum, across) <= max_width(sgd, across) + 1e-9  # and swings no wider than SGD
     _, runs = trajectories("zigzag")
     y = runs["SGD"].xs[:10, 0, 1]
     assert np.all(np.sign(y[1:]) != np.sign(y[:-1]))  # SGD crosses the valley floor at every step
     assert first_below(runs["Momentum"].fs[:, 0], 1e-3) < first_below(runs["SGD"].fs[:, 0], 1e-3) / 1.5
 
 
-def test_rotation_defeats_adam():
-    from dataclasses import replace
-
-    from ui.config import RunConfig  # noqa: F401  (documents the type being replaced)
-
+def rotated_to(angle: float):
     config = LESSONS["rotated"].config
-    aligned = replace(config, surface_params=(("kappa", 50.0),))
-    losses = {}
-    for name, cfg in (("rotated", config), ("aligned", aligned)):
-        surface = make_surface(cfg.surface, cfg.surface_params)
-        run = next(r for r in cfg.runs if r.label == "Adam")
-        tr = run_trajectory(cfg.surface, cfg.surface_params, run, steps=cfg.steps, start=tuple(surface.start),
-                            noise=0.0, seed=0, weight_decay=0.0, clip_norm=0.0)
-        losses[name] = first_below(tr.fs[:, 0], 1e-2)
-    assert losses["aligned"] * 2 < losses["rotated"]
+    return replace(config, surface_params=tuple((k, angle if k == "angle" else v) for k, v in config.surface_params))
+
+
+def test_rotation_defeats_adam_but_not_gradient_descent():
+    steps = LESSONS["rotated"].config.steps
+    arrival = {}
+    sgd_paths = {}
+    for angle in (45.0, 0.0):
+        surface, views = scene_views(rotated_to(angle))
+        by_label = {v.label: v.trajectory for v in views}
+        arrival[angle] = first_below(by_label["Adam"].fs[:, 0], 1e-3)
+        sgd_paths[angle] = by_label["SGD"].xs[:, 0]
+        if angle:
+            rotation = surface.eigenvectors  # columns: the rotated axes
+    assert 90 <= arrival[0.0] <= steps < arrival[45.0]  # "set the rotation to 0: it arrives in about 120 steps"
+    # gradient descent does not care: its rotated path is the aligned path, rotated
+    np.testing.assert_allclose(sgd_paths[45.0], sgd_paths[0.0] @ rotation.T, atol=1e-9)
+    _, paths, bounds = drawn("rotated")
+    assert sharp_turn_share(paths["SGD"], bounds) > 0.5  # the reference visibly zig-zags
+    assert np.mean(paths["Adam"][-1] ** 2) > 1.0  # and Adam is still far from the minimum at the end
 
 
 def test_saddle_traps_full_batch_and_noise_escapes():
@@ -105,12 +214,24 @@ def test_too_large_learning_rate_diverges():
     assert 2 / surface.eigenvalues.max() == pytest.approx(0.2)
     assert runs["η = 0.19"].diverged_at[0] == -1 and runs["η = 0.19"].fs[-1, 0] < 1e-2
     assert runs["η = 0.22"].diverged_at[0] > 0
+    _, paths, bounds = drawn("too_large")
+    assert sharp_turn_share(paths["η = 0.19"], bounds) > 0.9  # "the path oscillates"
 
 
-def test_newton_beats_gradient_descent():
+def test_newton_follows_the_valley_and_beats_gradient_descent():
     _, runs = trajectories("newton")
-    assert first_below(runs["Newton"].fs[:, 0], 1e-10) < 30
-    assert runs["Gradient descent"].fs[-1, 0] > 1e-3
+    newton, gd = runs["Newton, η = 0.5"], runs["Gradient descent"]
+    assert first_below(newton.fs[:, 0], 1e-10) < 60  # "about 40 steps"
+    assert gd.fs[-1, 0] > 1e-2 and gd.xs[-1, 0, 0] > 0.3  # on its way along the floor, not there after 1000
+    _, paths, _ = drawn("newton")
+    for label in ("Newton, η = 0.5", "Gradient descent"):  # after reaching it, both stay on the valley floor
+        xy = paths[label][5:]
+        assert np.max(np.abs(xy[:, 1] - xy[:, 0] ** 2)) < 0.15, label
+    full = replace(LESSONS["newton"].config.runs[1], hparams=())  # the full step the text mentions
+    full_step = run_trajectory("rosenbrock", (), full, steps=10, start=(-1.2, 1.0), noise=0.0, seed=0,
+                               weight_decay=0.0, clip_norm=0.0)
+    assert first_below(full_step.fs[:, 0], 1e-10) <= 6
+    assert np.max(np.abs(full_step.xs[:, 0, 1] - full_step.xs[:, 0, 0] ** 2)) > 1.0  # it cuts across the valley
 
 
 def test_newton_is_attracted_to_the_saddle_and_saddle_free_escapes():
@@ -123,7 +244,8 @@ def test_newton_is_attracted_to_the_saddle_and_saddle_free_escapes():
 def test_bfgs_reaches_rosenbrocks_minimum():
     _, runs = trajectories("bfgs")
     assert first_below(runs["BFGS"].fs[:, 0], 1e-12) < 60
-    assert first_below(runs["L-BFGS"].fs[:, 0], 1e-12) < 80
+    assert first_below(runs["Nonlinear CG"].fs[:, 0], 1e-12) < 80
+    assert runs["Nonlinear CG"].n_grad[0] > 2 * runs["BFGS"].n_grad[0]
     assert runs["Adam"].fs[-1, 0] > 1e-8
 
 
@@ -138,6 +260,24 @@ def test_small_batches_leave_the_sharp_minimum():
     assert surface.nearest_minimum(single["SGD, batch 1"].xs[-1])[0][0] == 1
 
 
+def test_small_batches_counted_by_basin_in_the_ensemble_view():
+    """The noise-ensemble count the lesson points to: batch 1 mostly ends in the flat basin, batch 256 in the sharp."""
+    from analysis import ensemble
+    from ui.compute import build_optimizer
+
+    config = LESSONS["sharp_flat"].config
+    surface = make_surface(config.surface, config.surface_params)
+    counts = {}
+    for run in config.runs:
+        e = ensemble(build_optimizer(run, 0.0), surface, k=100, steps=config.steps,
+                     noise=config.noise / np.sqrt(run.batch_size), seed=config.seed)
+        counts[run.label] = e.basin_counts
+    small, large = counts["SGD, batch 1"], counts["SGD, batch 256"]
+    flat, sharp = (next(k for k in small if k.startswith(f"minimum {i}")) for i in (2, 1))
+    assert small[flat] > 50 and large[sharp] > 95
+    assert small["none"] == large["none"] == 0  # a noisy run is in some basin: none swallows nothing
+
+
 def test_decay_schedules_settle_closer_than_constant():
     _, runs = trajectories("schedules", copies=50)
 
@@ -145,4 +285,55 @@ def test_decay_schedules_settle_closer_than_constant():
         return float(np.mean(np.linalg.norm(tr.xs[-20:], axis=-1)))
 
     assert spread(runs["step decay"]) < spread(runs["constant"]) / 2
-    assert spread(runs["cosine"]) < spread(runs["constant"]) / 2
+    assert spread(runs["exponential decay"]) < spread(runs["constant"]) / 2
+    _, paths, _ = drawn("schedules")  # on the drawn paths: the constant run still bounces, the decayed have settled
+
+    def bounce(xy):  # mean step length over the last 50 steps
+        return float(np.mean(np.linalg.norm(np.diff(xy[-50:], axis=0), axis=-1)))
+
+    assert bounce(paths["exponential decay"]) < bounce(paths["constant"]) / 5
+    assert bounce(paths["step decay"]) < bounce(paths["constant"]) / 5
+
+
+# ---------------------------------------------------------------------------- every surface opens with a scene
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_every_surface_opens_with_runs_that_show_something_other_than_divergence(name):
+    config = surface_scene(name)
+    assert len(config.runs) >= 2 and all(run.optimizer in OPTIMIZERS for run in config.runs)
+    assert len(set(run_labels(config.runs))) == len(config.runs)
+    _, views = scene_views(config)
+    _, paths, bounds = drawn(config)
+    moved = []
+    for view in views:
+        tr = view.trajectory
+        assert tr.diverged_at[0] == -1, view.label  # no red cross at step 1
+        assert inside_share(paths[view.label], bounds) > 0.9, view.label  # and no line off the chart
+        moved.append(tr.fs[-1, 0] < tr.fs[0, 0] - 1e-3 * abs(tr.fs[0, 0]))
+    assert any(moved)  # someone goes downhill
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_suggested_rates_are_below_the_stability_limit_at_the_start(name):
+    """Where the curvature at the start is positive, gradient descent's rates respect 2/λmax there."""
+    surface = make_surface(name, ())
+    lam_max = float(np.linalg.eigvalsh(surface.hess(surface.start)).max())
+    for run in suggested_runs(name):
+        spec = OPTIMIZERS[run.optimizer]
+        if spec.stability_limit and lam_max > 0:
+            hparams = {**spec.defaults(), **dict(run.hparams)}
+            assert hparams["lr"] < spec.stability_limit(hparams, lam_max), run
+
+
+def test_the_default_scene_is_the_bowls_suggestion_and_says_what_its_caption_says():
+    """The default page (the bowl's suggested runs): SGD zig-zags, momentum straightens the path and arrives sooner."""
+    config = surface_scene("ill_conditioned_bowl")
+    _, paths, bounds = drawn(config)
+    labels = run_labels(config.runs)
+    sgd, momentum = (paths[config.labels()[i]] for i in (0, 1))
+    assert sharp_turn_share(sgd, bounds) > 0.5 and sharp_turn_share(momentum, bounds) < 0.1
+    assert max_width(momentum, (0.0, 1.0)) <= max_width(sgd, (0.0, 1.0)) + 1e-9
+    _, views = scene_views(config)
+    arrive = [first_below(v.trajectory.fs[:, 0], 1e-6) for v in views]
+    assert arrive[1] < arrive[0] / 1.5 and len(set(labels)) == 3

@@ -15,7 +15,7 @@ import pytest
 from optimizers import OPTIMIZERS, get_optimizer, run
 from surfaces import get_surface
 
-FIRST_ORDER = [n for n, s in OPTIMIZERS.items() if s.family == "first-order"]
+FIRST_ORDER = [n for n, s in OPTIMIZERS.items() if s.schedule]  # a learning rate times a direction
 QUADRATIC = dict(kappa=4.0, angle=0.0)  # f = ½(x² + 4y²)
 CURVATURES = (1.0, 4.0)
 X0 = (1.0, -0.5)
@@ -52,6 +52,17 @@ def hand_nesterov(x, c, h, steps):
         g = c * x + h["weight_decay"] * x
         b = g if b is None else h["momentum"] * b + g
         x = x - h["lr"] * (g + h["momentum"] * b)
+        out.append(x)
+    return out
+
+
+def hand_nesterov_lookahead(x, c, h, steps):
+    """The lecture notes' form: a ← βa + ∇L(W − ηβa), W ← W − ηa (a starting at 0)."""
+    out, a = [], 0.0
+    for _ in range(steps):
+        y = x - h["lr"] * h["momentum"] * a
+        a = h["momentum"] * a + c * y + h["weight_decay"] * y
+        x = x - h["lr"] * a
         out.append(x)
     return out
 
@@ -193,6 +204,7 @@ GOLDEN = [
     ("sgd", dict(lr=0.1, weight_decay=0.05), hand_sgd, 3),
     ("momentum", dict(lr=0.05, momentum=0.8, dampening=0.3, weight_decay=0.1), hand_momentum, 3),
     ("nesterov", dict(lr=0.05, momentum=0.7, weight_decay=0.1), hand_nesterov, 3),
+    ("nesterov_lookahead", dict(lr=0.05, momentum=0.7, weight_decay=0.1), hand_nesterov_lookahead, 3),
     ("adagrad", dict(lr=0.3, lr_decay=0.2, eps=1e-3, initial_accumulator_value=0.4, weight_decay=0.1), hand_adagrad, 3),
     ("rmsprop", dict(lr=0.02, alpha=0.8, eps=1e-3, momentum=0.5, centered=True, weight_decay=0.1), hand_rmsprop, 3),
     ("adadelta", dict(lr=0.7, rho=0.6, eps=1e-2, weight_decay=0.1), hand_adadelta, 3),
@@ -218,6 +230,7 @@ CONVERGENCE = {
     "sgd": (300, 1e-6),
     "momentum": (500, 1e-6),
     "nesterov": (500, 1e-6),
+    "nesterov_lookahead": (500, 1e-6),
     "adagrad": (400, 1e-6),
     "rmsprop": (1000, 2e-2),
     "adadelta": (1500, 1e-6),
@@ -439,14 +452,87 @@ def test_latex_is_exactly_the_math_block(name):
 
 
 def test_a_symbol_is_not_spelled_twice_in_a_widget_label():
-    """The widget label is the words plus the KaTeX symbol: a label that already holds the symbol in Unicode
-    ("β₁ (first moment decay)") showed it twice, "β₁ (first moment decay) β₁"."""
+    """The widget label is the words plus the symbol (in Unicode, no raw LaTeX for a screen reader): a label that
+    already held the symbol ("β₁ (first moment decay)") showed it twice, "β₁ (first moment decay) β₁"."""
     from surfaces import SURFACES
-    from ui.controls import _label
+    from ui.labels import plain_label, plain_symbol
 
     for registry in (OPTIMIZERS, SURFACES):
         for name in registry:
             for p in registry[name].params:
                 if p.symbol:
                     assert p.label.isascii() and p.label.strip() != p.symbol, (name, p.name, p.label)
-                    assert _label(p) == f"{p.label} ${p.symbol}$", (name, p.name)
+                    assert plain_label(p) == f"{p.label} {plain_symbol(p)}", (name, p.name)
+                    assert "\\" not in plain_label(p) and "$" not in plain_label(p), (name, p.name)
+
+
+# ---------------------------------------------------------------------------- theory hooks
+
+
+def iteration_matrix(name, h, lam):
+    """The linear map of one step on f = ½λx² (one coordinate), in the state (x, velocity), written out again."""
+    eta, mu = h["lr"], h.get("momentum", 0.0)
+    a = eta * lam
+    if name == "sgd":
+        return np.array([[1.0 - a]])
+    if name == "momentum":  # b ← μb + (1 − τ)λx, x ← x − ηb
+        keep = 1.0 - h.get("dampening", 0.0)
+        return np.array([[1.0 - a * keep, -eta * mu], [keep * lam, mu]])
+    if name == "nesterov":  # b ← μb + λx, x ← x − η(λx + μb)
+        return np.array([[1.0 - a * (1 + mu), -eta * mu * mu], [lam, mu]])
+    if name == "nesterov_lookahead":  # a ← μ(1 − ηλ)a + λx, x ← x − ηa
+        return np.array([[1.0 - a, -eta * mu * (1 - a)], [lam, mu * (1 - a)]])
+    raise AssertionError(name)
+
+
+WITH_LIMIT = [n for n, s in OPTIMIZERS.items() if s.stability_limit is not None]
+
+
+def test_the_methods_with_a_stability_limit():
+    assert set(WITH_LIMIT) == {"sgd", "momentum", "nesterov", "nesterov_lookahead"}
+
+
+@pytest.mark.parametrize("name", WITH_LIMIT)
+@pytest.mark.parametrize("mu", [0.0, 0.5, 0.9])
+def test_stability_limit_is_where_the_spectral_radius_reaches_one(name, mu):
+    lam = 7.0
+    h = OPTIMIZERS[name].defaults()
+    h.update({k: v for k, v in (("momentum", mu), ("dampening", 0.25)) if k in h})
+    limit = OPTIMIZERS[name].stability_limit(h, lam)
+
+    def radius(eta):
+        return max(abs(np.linalg.eigvals(iteration_matrix(name, {**h, "lr": eta}, lam))))
+
+    assert radius(limit * 0.999) < 1.0 < radius(limit * 1.001)
+    # and the run itself: just below the limit it converges, just above it diverges
+    s = get_surface("ill_conditioned_bowl", kappa=lam, angle=0.0)
+    lrs = np.array([limit * 0.98, limit * 1.02])
+    traj = run(get_optimizer(name, **{**h, "lr": lrs}), s, [[0.0, 1.0]] * 2, 3000)  # along the steep axis
+    assert abs(traj.xs[-1, 0, 1]) < 1e-3 and traj.diverged_at[1] > 0
+
+
+def test_heavy_ball_limit_is_two_plus_two_beta_over_lambda_max():
+    limit = OPTIMIZERS["momentum"].stability_limit
+    assert limit({"momentum": 0.9}, 10.0) == pytest.approx(0.38)
+    assert OPTIMIZERS["sgd"].stability_limit({}, 10.0) == pytest.approx(0.2)
+    assert OPTIMIZERS["sgd"].stability_limit({"weight_decay": 1.0}, 9.0) == pytest.approx(0.2)
+
+
+def test_lecture_nesterov_takes_its_gradients_where_torchs_form_walks():
+    """torch's Nesterov runs in the shifted variable: its iterate x_t is the lecture form's look-ahead y_{t+1}."""
+    s = bowl(kappa=10.0, angle=30.0)
+    h = dict(lr=0.05, momentum=0.8, weight_decay=0.1)
+    lecture = run(get_optimizer("nesterov_lookahead", **h), s, [s.start], 30, record=True)
+    torch_form = run(get_optimizer("nesterov", **h), s, [s.start], 30)
+    np.testing.assert_allclose(lecture.internals["lookahead"][1:], torch_form.xs[1:-1], rtol=1e-12, atol=1e-12)
+    assert np.allclose(lecture.internals["lookahead"][0], s.start)  # the first look-ahead is the start
+    assert not np.allclose(lecture.xs[1:], torch_form.xs[1:])  # the walked points differ
+
+
+def test_heavy_ball_cannot_beat_root_mu_whatever_the_rate():
+    h = {"momentum": 0.81, "dampening": 0.0}
+    floor = OPTIMIZERS["momentum"].rate_floor(h)
+    radii = [max(abs(np.linalg.eigvals(iteration_matrix("momentum", {**h, "lr": eta}, lam))))
+             for eta in np.geomspace(1e-3, 1.0, 60) for lam in (1.0, 3.0)]
+    assert floor == pytest.approx(0.9) and min(radii) >= floor - 1e-12
+    assert min(radii) < floor + 1e-3  # and it is reached (at critical damping)

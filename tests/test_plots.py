@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from optimizers import Trajectory, get_optimizer, run
+from optimizers import OPTIMIZERS, Trajectory, get_optimizer, run
 from plots import (
     MAX_FRAMES,
     PALETTE,
@@ -91,8 +91,8 @@ def test_contour_trace_counts_for_two_runs(rosen):
     runs = [adam_run(s), adam_run(s, x0=[1.5, -0.5], label="B", color=PALETTE[1])]
     fig = contour_figure(s, g, runs)
     kinds = [t.meta["role"] if isinstance(t.meta, dict) else t.type for t in fig.data]
-    assert kinds == ["contour", "minimum", "probe", "path", "start", "end", "path", "start", "end"]
-    assert [t.name for t in fig.data if t.showlegend is not False] == ["minimum", "Adam", "B"]
+    assert kinds == ["contour", "probe", "path", "start", "end", "path", "start", "end", "minimum"]
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["Adam", "B", "minimum"]
     fig = contour_figure(s, g, runs, step=10, animate=True)
     assert len(fig.data) == 9 + 2 + 2  # + a step marker and an animated marker per run
     assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
@@ -284,6 +284,9 @@ def test_eigen_directions_and_polyak(bowl):
         assert abs(w[0] * v[1] - w[1] * v[0]) < 1e-3  # ... through the minimum
     pol = trace(fig, "polyak")
     assert pol.line.dash == "dash" and pol.line.color == r.color
+    # readable: over the raw path, wider than it, on a light casing just below
+    assert roles(fig, "polyak")[0] > roles(fig, "path")[0] and pol.line.width > trace(fig, "path").line.width
+    assert roles(fig, "polyak-casing")[0] == roles(fig, "polyak")[0] - 1
     np.testing.assert_allclose(np.c_[xy(pol)], avg[:, 0], rtol=1e-5)
     assert not roles(contour_figure(get_surface("rosenbrock"), g, overlays=Overlays(eigen_directions=True)), "eigen")
 
@@ -297,20 +300,35 @@ def test_step_marker_and_arrows(rosen):
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 3  # −η∇f, −η·m, Δx
     for a in arrows:
-        assert a.axref == "x" and a.ayref == "y" and a.arrowhead == 2
+        assert a.axref == "x" and a.ayref == "y" and a.arrowhead in (2, 3, 6)
         np.testing.assert_allclose([a.ax, a.ay], r.trajectory.xs[t, 0])
     update = r.trajectory.xs[t + 1, 0] - r.trajectory.xs[t, 0]
     labels = {a.text: a for a in fig.layout.annotations if not a.showarrow}
     assert set(labels) == {"−η∇f", "−η·m", "Δx"}
-    tip = next(a for a in arrows if a.arrowcolor == r.color)
+    assert all(a.arrowcolor == r.color for a in arrows)  # every arrow in its run's colour
+    assert all(a.bordercolor == r.color for a in labels.values())
+    tip = next(a for a in arrows if a.arrowwidth == 3.0)  # the update: the widest
     d = np.array([tip.x - tip.ax, tip.y - tip.ay])
     assert d @ update / (np.linalg.norm(d) * np.linalg.norm(update)) > 0.999  # same direction as the update
-    g_arrow = next(a for a in arrows if a.arrowcolor == "#FFFFFF")
+    g_arrow = next(a for a in arrows if a.arrowhead == 3)
     grad = r.trajectory.internals["grad"][t, 0]
     assert (g_arrow.x - g_arrow.ax) * grad[0] + (g_arrow.y - g_arrow.ay) * grad[1] < 0
     plain = run(get_optimizer("sgd", lr=1e-3), s, [s.start], 30)  # not recorded: −∇f and Δx still drawn
     fig = contour_figure(s, g, [RunView("sgd", PALETTE[1], plain)], step=5, overlays=Overlays(step_arrows=True))
-    assert len([a for a in fig.layout.annotations if a.showarrow]) == 2
+    assert len([a for a in fig.layout.annotations if a.showarrow]) == 1  # for SGD −η∇f is Δx: one arrow
+    assert [a.text for a in fig.layout.annotations if not a.showarrow] == ["−η∇f = Δx"]
+
+
+def test_arrows_of_runs_at_one_point_keep_their_labels_apart(bowl):
+    s, g = bowl
+    runs = [RunView(f"sgd {lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), s, [s.start], 5, record=True))
+            for i, lr in enumerate((0.05, 0.1, 0.15))]
+    fig = contour_figure(s, g, runs, step=0, overlays=Overlays(step_arrows=True))
+    labels = [a for a in fig.layout.annotations if not a.showarrow]
+    assert {a.bordercolor for a in labels} == set(PALETTE[:3])
+    spots = np.array([[a.x, a.y] for a in labels])
+    gaps = np.linalg.norm(spots[:, None] - spots[None], axis=-1)[~np.eye(len(spots), dtype=bool)]
+    assert gaps.min() > 0.03 * 20  # no two labels on top of one another (the view is 20 wide)
 
 
 def test_probe_grid_covers_the_bounds_and_reads_off_f(bowl):
@@ -501,14 +519,65 @@ def test_summary_for_an_ensemble(bowl):
 
 
 def test_hint_for():
-    assert "2/λmax = 0.2" in hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0)
-    assert hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0, gd_like=False).startswith(
+    sgd, bfgs = OPTIMIZERS["sgd"], OPTIMIZERS["bfgs"]
+    assert "2/λmax = 0.2" in hint_for(diverged=True, reached=False, spec=sgd, lr=0.3, lambda_max=10.0)
+    assert hint_for(diverged=True, reached=False, lr=0.3, lambda_max=10.0).startswith("learning rate too large")
+    assert hint_for(diverged=True, reached=False, spec=sgd, lr=0.1, lambda_max=10.0).startswith(
         "learning rate too large")
-    assert hint_for(diverged=True, reached=False, lr=0.1, lambda_max=10.0).startswith("learning rate too large")
     assert hint_for(diverged=False, reached=True) == ""
     stalled = hint_for(diverged=False, reached=False, lr=0.1, grad_norm=1e-9, distance=2.0)
     assert stalled == "stalled: gradient norm below 1e-06 far from a minimum (plateau or saddle)"
     assert "stalled" not in hint_for(diverged=False, reached=False, grad_norm=1e-9, distance=1e-3)
+    assert "larger learning rate" not in hint_for(diverged=False, reached=False, spec=bfgs, steps=10)
+
+
+def hints(surface, config_runs, steps, start=None, noise=0.0):
+    """The summary's hints for runs given as (optimizer, hparams, batch size)."""
+    start = surface.start if start is None else start
+    views = []
+    for name, h, batch in config_runs:
+        tr = run(get_optimizer(name, **h), surface, [start], steps, noise=noise * bool(batch), seed=0)
+        views.append(RunView(name, PALETTE[0], tr, optimizer=name, hparams=h))
+    return [row["hint"] for row in summary_rows(surface, views)]
+
+
+def test_hint_just_under_the_limit_does_not_ask_for_a_larger_rate():
+    """η = 0.19 under 2/λmax = 0.2 oscillates slowly (|1 − ηλmax| = 0.9 a step): a larger rate would diverge."""
+    s = get_surface("ill_conditioned_bowl", kappa=10.0, angle=0.0)
+    (hint,) = hints(s, [("sgd", {"lr": 0.19}, 0)], 60)
+    assert "larger" not in hint and "close to the stability limit 0.2" in hint
+
+
+def test_hint_for_high_momentum_says_less_momentum():
+    s = get_surface("ill_conditioned_bowl", kappa=5.0, angle=20.0)
+    runs = [("momentum", {"lr": 0.02, "momentum": mu}, 0) for mu in (0.95, 0.6)]
+    high, low = hints(s, runs, 150)
+    assert "larger" not in high and "less momentum" in high
+    assert "less momentum" not in low
+
+
+def test_hint_for_a_run_drawn_into_a_saddle():
+    s = get_surface("saddle")
+    (hint,) = hints(s, [("sgd", {"lr": 0.05}, 0)], 100, start=(-1.8, 0.0))
+    assert "larger" not in hint and "saddle at (0, 0)" in hint and "batch size" in hint
+
+
+def test_hint_for_a_start_outside_the_formulas_domain():
+    s = get_surface("custom", formula="log(x) + y^2")
+    tr = run(get_optimizer("sgd", lr=0.1), s, [(-1.0, 0.5)], 20)
+    assert tr.diverged_at[0] == 0
+    (row,) = summary_rows(s, [RunView("sgd", PALETTE[0], tr, optimizer="sgd")])
+    assert "outside the formula's domain" in row["hint"] and "smaller" not in row["hint"]
+
+
+def test_the_hints_name_no_optimizer():
+    """What a method can do comes from its registry entry, not from names written in plots/."""
+    import inspect
+
+    import plots.tables as tables
+
+    source = inspect.getsource(tables)
+    assert "GD_LIKE" not in source and '"momentum"' not in source and '"sgd"' not in source
 
 
 def test_ledger_rows_equal_internals_at_step(rosen, bowl):
@@ -586,3 +655,80 @@ def test_contour_survives_play_in_a_real_browser(tmp_path):
     assert errors == []
     assert after == pytest.approx(r.trajectory.xs[-1, 0, 0], rel=1e-4) and after != before
     assert images == 1
+
+
+# ---------------------------------------------------------------------------- palette
+
+# Colour-vision deficiency simulation matrices (Machado, Oliveira & Fernandes 2009, severity 1.0), on linear RGB.
+CVD = {
+    "normal": np.eye(3),
+    "protan": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                        [-0.003882, -0.048116, 1.051998]]),
+    "deutan": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]]),
+    "tritan": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                        [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def lab(colors, vision="normal"):
+    """CIELAB (D65) of ``#rrggbb`` colours as seen with ``vision``."""
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors]) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(linear @ CVD[vision].T, 0.0, 1.0)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], -1)
+
+
+def test_one_palette_of_eight_colours_apart_for_every_viewer():
+    from plots.landscape import COLORSCALE
+    from plots.runs import DIVERGED_COLOR
+    from ui.config import PALETTE as ui_palette
+
+    assert ui_palette is PALETTE and len(set(PALETTE)) == 8
+    for vision in CVD:
+        points = lab(PALETTE, vision)
+        distance = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        assert distance[~np.eye(8, dtype=bool)].min() > 12, vision  # ΔE: clearly different colours
+    points = lab(PALETTE)
+    lightness, chroma = points[:, 0], np.hypot(points[:, 1], points[:, 2])
+    darkest, lightest = lab([COLORSCALE[0][1], COLORSCALE[-1][1]])[:, 0]
+    assert np.all(lightness > darkest + 30) and np.all(lightness < lightest - 15)  # on the contour's both ends
+    assert np.all(chroma > 35)  # saturated: not a grey among the contour's greys, not washed out by a projector
+    assert np.linalg.norm(points - lab([DIVERGED_COLOR]), axis=-1).min() > 25  # never mistaken for divergence
+
+
+def test_runs_without_a_path_are_not_drawn_as_the_same_path(bowl):
+    s, _g = bowl
+    at_once = [RunView(f"η={lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), s, [s.start], 20))
+               for i, lr in enumerate((1e6, 2e6))]
+    assert all(r.trajectory.diverged_at[0] == 1 for r in at_once)
+    assert coinciding_runs(at_once) == [None, None]
+    undefined = get_surface("custom", formula="log(x) + y^2")
+    never = [RunView(f"η={lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), undefined, [(-1.0, 0.0)], 20))
+             for i, lr in enumerate((0.1, 0.2))]
+    assert coinciding_runs(never) == [None, None]
+
+
+@pytest.mark.parametrize("decades", [0.5, 3.0, 40.0])
+def test_log_axes_label_decades_only(decades):
+    fs = np.geomspace(1.0, 10.0 ** -decades, 50)[:, None]
+    tr = fake_trajectory(np.zeros((50, 2)))._replace(fs=fs, grad_norms=fs)
+    fig = curves_figure([RunView("r", PALETTE[0], tr)], kind="grad_norm")
+    dtick = fig.layout.yaxis.dtick
+    assert fig.layout.yaxis.type == "log" and isinstance(dtick, int) and dtick >= 1  # whole decades, no "D1"/"D2"
+    assert min(decades, 16) / dtick <= 8  # at most eight labels (values are clipped at 1e-16)
+
+
+def test_lecture_nesterov_draws_where_it_took_the_gradient(bowl):
+    s, g = bowl
+    tr = run(get_optimizer("nesterov_lookahead", lr=0.05, momentum=0.9), s, [s.start], 10, record=True)
+    fig = contour_figure(s, g, [RunView("Nesterov", PALETTE[0], tr)], step=4, overlays=Overlays(step_arrows=True))
+    assert [a.text for a in fig.layout.annotations if not a.showarrow].count("look-ahead") == 1
+    (arrow,) = [a for a in fig.layout.annotations if a.showarrow and a.arrowhead == 7]
+    p, y = tr.xs[4, 0], tr.internals["lookahead"][4, 0]
+    np.testing.assert_allclose([arrow.ax, arrow.ay], p)
+    d = np.array([arrow.x - arrow.ax, arrow.y - arrow.ay])
+    assert d @ (y - p) / (np.linalg.norm(d) * np.linalg.norm(y - p)) > 0.999  # towards the look-ahead point

@@ -65,9 +65,11 @@ def math_block(doc: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", SECOND_ORDER)
-def test_registered_as_second_order_with_an_update_rule(name):
+def test_registered_without_schedule_or_batch_with_an_update_rule(name):
+    """They pick their own steps from exact derivatives: no schedule, no gradient noise, not torch's."""
     spec = OPTIMIZERS[name]
-    assert spec.family == "second-order"
+    assert not (spec.schedule or spec.batch or spec.torch or spec.stability_limit)
+    assert spec.family == ("first-order" if name == "cg" else "second-order")  # CG uses gradients only
     block = math_block(spec.factory.__doc__)
     # rows end with a LaTeX line break (a row may continue on the next source line); each row is aligned
     rows = re.split(r"\\\\\n", "\n".join(block))
@@ -308,6 +310,7 @@ def random_quadratics(rng, n):
     b = rng.normal(size=(n, 2))
 
     class Quadratic:  # a surface with one quadratic per row
+        finite_sum = None  # no examples: exact gradients
         @staticmethod
         def f(x):
             return 0.5 * np.einsum("ni,nij,nj->n", x, A, x) - np.einsum("ni,ni->n", b, x)

@@ -57,11 +57,13 @@ def run_trajectory(
 ) -> Trajectory:
     """One run of the comparison, recorded for the ledger. ``copies`` > 1 draws a noise ensemble."""
     surface = make_surface(surface_name, surface_params)
-    sigma = noise / np.sqrt(run_config.batch_size) if run_config.batch_size else 0.0
+    batch = run_config.batch_size or None
+    minibatch = batch if surface.finite_sum is not None else None  # real minibatches of the surface's examples
+    sigma = noise / np.sqrt(batch) if batch and minibatch is None else 0.0  # else noise stands in for them
     x0 = np.tile(np.asarray(start, dtype=float), (copies, 1))
     return run(
         build_optimizer(run_config, weight_decay), surface, x0, steps,
-        noise=sigma, seed=seed, clip_norm=clip_norm or None, record=copies == 1,
+        noise=sigma, seed=seed, clip_norm=clip_norm or None, record=copies == 1, batch_size=minibatch,
     )
 
 

@@ -24,6 +24,8 @@ from plots.curves import KINDS as CURVES
 from surfaces import SURFACES, get_surface
 from surfaces.params import Param, Registry
 
+from .labels import run_labels
+
 MAX_RUNS = 8
 MAX_VALUE_LENGTH = 600  # characters of any single URL value (a formula is at most 500)
 MAX_LABEL_LENGTH = 60
@@ -125,30 +127,19 @@ class RunConfig:
     label: str = ""
     color: str = ""
 
-    def display_label(self, index: int) -> str:
-        if self.label:
-            return self.label
-        title = OPTIMIZERS[self.optimizer].title
-        lr = dict(self.hparams).get("lr")
-        details = [f"η={lr:g}"] if isinstance(lr, float | int) else []
-        if self.schedule != "constant":
-            details.append(self.schedule.replace("_", " "))
-        if self.batch_size:
-            details.append(f"B={self.batch_size}")
-        return f"{title} ({', '.join(details)})" if details else title
-
     def display_color(self, index: int) -> str:
         return self.color or PALETTE[index % len(PALETTE)]
 
 
-# The first picture a visitor sees: on the default bowl (kappa = 10) gradient descent zig-zags
-# (46 steps to f < 1e-6), heavy ball near its optimal setting needs 17, and Adam at a fixed
-# rate hovers around the minimum without settling.
-DEFAULT_RUNS = (
-    RunConfig("sgd", (("lr", 0.18),)),
-    RunConfig("momentum", (("lr", 0.23), ("momentum", 0.3))),
-    RunConfig("adam", (("lr", 0.3),)),
-)
+def suggested_runs(surface: str) -> tuple[RunConfig, ...]:
+    """The runs a surface opens with: its registry entry's ``suggested`` runs, tuned to show its lesson."""
+    return tuple(RunConfig(r.optimizer, non_default(OPTIMIZERS[r.optimizer].params, dict(r.hparams)),
+                           batch_size=r.batch_size) for r in SURFACES[surface].suggested)
+
+
+# The first picture a visitor sees: the default bowl's suggested runs (gradient descent zig-zags across the
+# valley, heavy ball goes straight down it, Adam at a fixed rate hovers); tests/test_lessons.py holds the claim.
+DEFAULT_RUNS = suggested_runs(SETTINGS["surface"].default)
 
 
 def _default(name: str):
@@ -175,6 +166,10 @@ class AppConfig:
     lesson: str = _default("lesson")
     step: int = _default("step")  # the step the views show
     curve: str = _default("curve")  # the curve shown beside the contour
+
+    def labels(self) -> list[str]:
+        """The runs' labels: their own, or automatic ones that tell runs apart ("SGD η=0.01", "SGD η=0.1")."""
+        return run_labels(self.runs)
 
 
 def base_config(lesson: str) -> AppConfig:

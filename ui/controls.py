@@ -34,7 +34,9 @@ from .config import (
     items,
     non_default,
     start_params,
+    suggested_runs,
 )
+from .labels import plain_label, slider_format, slider_step
 from .text import markdown_literal
 
 LOG_SLIDER_POINTS_PER_DECADE = 24
@@ -43,11 +45,6 @@ DISPLAY_SETTINGS = ("overlays", "show_3d", "presentation")  # and its "Display"
 
 
 # ---------------------------------------------------------------------------- one parameter
-
-
-def _label(p: Param) -> str:
-    """The words, then the symbol the equations use (KaTeX): "learning rate η"."""
-    return f"{p.label} ${p.symbol}$" if p.symbol else p.label
 
 
 def log_options(p: Param, current: float) -> list[float]:
@@ -73,10 +70,6 @@ def nearest_option(options: list[float], value: float) -> float:
     return min(positive, key=lambda v: abs(math.log(v / value)))
 
 
-def _linear_step(p: Param) -> float:
-    return p.step or 10.0 ** math.floor(math.log10((p.high - p.low) / 100.0))
-
-
 def param_widget(p: Param, key: str, container=st.sidebar, *, above: float | None = None,
                  below: float | None = None, **options):
     """The widget for one Param, chosen by its kind and scale; returns its value.
@@ -87,7 +80,7 @@ def param_widget(p: Param, key: str, container=st.sidebar, *, above: float | Non
     if key not in st.session_state:
         st.session_state[key] = p.default
     options = {"help": p.help or None, **options}
-    label = _label(p)
+    label = plain_label(p)  # no raw LaTeX: a screen reader says what a sighted reader sees
     if p.kind == "bool":
         return container.toggle(label, key=key, **options)
     if p.kind == "choice" and p.extra.get("widget") == "segmented":  # a row of buttons; none pressed: the default
@@ -107,14 +100,15 @@ def param_widget(p: Param, key: str, container=st.sidebar, *, above: float | Non
         return container.slider(label, int(p.low), int(p.high), key=key, **options)
     st.session_state[key] = float(min(max(st.session_state[key], p.low), p.high))
     if p.extra.get("widget") == "number":
-        return container.number_input(label, float(p.low), float(p.high), key=key, step=_linear_step(p), **options)
+        return container.number_input(label, float(p.low), float(p.high), key=key, step=slider_step(p), **options)
     if p.log:
         stops = [v for v in log_options(p, st.session_state[key])
                  if (above is None or v > above) and (below is None or v < below)]
         if st.session_state[key] not in stops:
             st.session_state[key] = nearest_option(stops, st.session_state[key])
         return container.select_slider(label, stops, key=key, format_func=lambda v: f"{v:g}", **options)
-    return container.slider(label, float(p.low), float(p.high), key=key, step=_linear_step(p), **options)
+    return container.slider(label, float(p.low), float(p.high), key=key, step=slider_step(p),
+                            format=slider_format(p), **options)
 
 
 def setting_widget(name: str, container=st.sidebar, **options):
@@ -226,11 +220,24 @@ def _remove_run(run_id: int) -> None:
     st.session_state["run_ids"] = [i for i in st.session_state["run_ids"] if i != run_id]
 
 
+def _reset_runs(surface: str) -> None:
+    """The surface's suggested runs in place of the current ones."""
+    state = st.session_state
+    for key in [k for k in state if isinstance(k, str) and k.startswith("run.")]:
+        del state[key]
+    runs = suggested_runs(surface)
+    state["run_ids"], state["next_run_id"] = list(range(len(runs))), len(runs)
+    for run_id, run in enumerate(runs):
+        _apply_run(run_id, run)
+
+
 def _surface_changed() -> None:
-    """A new surface starts from its own default start point."""
+    """A new surface opens with its own start point and suggested runs (runs tuned for the bowl diverge on
+    Rosenbrock at the first step)."""
     surface = make_surface(st.session_state["surface"], ())
     st.session_state["start_x"], st.session_state["start_y"] = map(float, surface.start)
     st.session_state["lesson"] = ""
+    _reset_runs(st.session_state["surface"])
 
 
 def set_start_from_click(chart_key: str) -> None:
@@ -287,14 +294,16 @@ def _run_editor(run_id: int, position: int) -> RunConfig:
                                         **_order_limits(spec, p.name, f"{prefix}.{optimizer}"))
                    for p in spec.params if p.name not in SHARED_HPARAMS}
         schedule, schedule_params, batch = "constant", {}, 0
-        if any(p.name == "lr" for p in spec.params) and spec.family == "first-order":
+        if spec.schedule:
             schedule = st.selectbox("Learning-rate schedule", list(SCHEDULES), key=f"{prefix}.schedule",
                                     format_func=lambda n: SCHEDULES[n].title)
             schedule_params = {p.name: param_widget(p, f"{prefix}.schedule.{schedule}.{p.name}", st)
                                for p in SCHEDULES[schedule].params}
-            batch = st.number_input("Batch size (0 = full batch, no noise)", 0, MAX_BATCH, step=1,
-                                    key=f"{prefix}.batch",
-                                    help="Gradient noise of standard deviation σ/√B stands in for a minibatch.")
+        if spec.batch:
+            batch = st.number_input("Batch size (0 = full batch)", 0, MAX_BATCH, step=1, key=f"{prefix}.batch",
+                                    help="On a dataset surface, each step's gradient is the mean over B examples "
+                                         "drawn without replacement. On a test function, gradient noise of "
+                                         "standard deviation σ/√B stands in for a minibatch.")
         label = st.text_input("Label", key=f"{prefix}.label", max_chars=MAX_LABEL_LENGTH, placeholder="automatic")
         buttons = st.columns(2)
         buttons[0].button("Duplicate", key=f"{prefix}.dup", on_click=_duplicate_run, args=(run_id,),
@@ -311,11 +320,14 @@ def _run_editor(run_id: int, position: int) -> RunConfig:
     )
 
 
-def run_controls() -> tuple[RunConfig, ...]:
+def run_controls(surface_name: str) -> tuple[RunConfig, ...]:
     st.sidebar.header("Runs")
     runs = tuple(_run_editor(run_id, position) for position, run_id in enumerate(st.session_state["run_ids"]))
-    st.sidebar.button("Add a run", on_click=_add_run, width="stretch",
-                      disabled=len(st.session_state["run_ids"]) >= MAX_RUNS, icon=":material/add:")
+    cols = st.sidebar.columns(2)
+    cols[0].button("Add a run", on_click=_add_run, width="stretch", icon=":material/add:",
+                   disabled=len(st.session_state["run_ids"]) >= MAX_RUNS)
+    cols[1].button("Suggested", on_click=_reset_runs, args=(surface_name,), width="stretch",
+                   icon=":material/restart_alt:", help="Reset the runs to this surface's suggested runs.")
     return runs
 
 
@@ -345,7 +357,7 @@ def config_from_sidebar() -> tuple[AppConfig, object | None, str | None]:
     lesson_buttons()
     name, typed_values = surface_controls()
     surface, surface_values, error = _surface_with_fallback(name, typed_values)
-    runs = run_controls()
+    runs = run_controls(name)
     shared = shared_controls(surface)
     display = display_controls()
     state = st.session_state

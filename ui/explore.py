@@ -25,7 +25,7 @@ from .views import cached_grid, chart
 
 def _run_labels(config: AppConfig) -> list[str]:
     """The comparison's run labels; an empty list (with a hint on the page) when there is no run."""
-    labels = [run.display_label(i) for i, run in enumerate(config.runs)]
+    labels = config.labels()
     if not labels:
         st.info("Add a run in the sidebar first.")
     return labels
@@ -100,7 +100,7 @@ def basins_view(config: AppConfig, surface: Surface) -> None:
         def report(fraction, position=position):
             bar.progress(min(1.0, (position + fraction) / len(chosen)), text="Computing the basin maps...")
 
-        maps.append((config.runs[index].display_label(index), compute_basin_map(request, cost, report)))
+        maps.append((config.labels()[index], compute_basin_map(request, cost, report)))
     bar.empty()
     chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure")
     st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {steps} steps, "
@@ -241,9 +241,14 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_tune(name: str, params: Items, optimizers: tuple[str, ...], start: tuple, steps: int, criterion: str,
-                lr_range: tuple[float, float]) -> list[analysis.Tuned]:
+                lr_range: tuple[float, float], runs: tuple[RunConfig, ...]) -> list[analysis.Tuned]:
+    """The tuned settings; the page's own runs are tried too, so a tuned run never loses to one on the page."""
     surface = make_surface(name, params)
-    return analysis.tune(list(optimizers), surface, start, steps=steps, criterion=criterion, lr_range=lr_range)
+    also = {}
+    for run in runs:
+        also.setdefault(run.optimizer, []).append(dict(run.hparams))
+    return analysis.tune(list(optimizers), surface, start, steps=steps, criterion=criterion, lr_range=lr_range,
+                         also=also)
 
 
 TUNE_TRAJECTORIES = 200  # about the runs a search tries per optimizer (learning rates x momenta, then a refinement)
@@ -277,19 +282,9 @@ def tune_view(config: AppConfig, surface: Surface) -> None:
         return
     with st.spinner("Tuning..."):
         tuned = cached_tune(config.surface, config.surface_params, tuple(names), config.start, config.steps,
-                            criterion, (low, high))
-    st.dataframe([{
-        "optimizer": OPTIMIZERS[t.name].title,
-        "best setting": ", ".join(f"{k} = {v:.3g}" for k, v in t.hparams.items()) or "defaults",
-        criterion.replace("_", " "): f"{t.score:.4g}",
-        "final loss": f"{t.final_f:.4g}",
-        "steps to tolerance": str(t.steps_to_tol) if t.steps_to_tol >= 0 else "not reached",
-        "searched": t.search_space,
-        "note": t.note,
-    } for t in tuned], hide_index=True)
-    st.caption(f"Budget: {config.steps} steps from ({config.start[0]:.3g}, {config.start[1]:.3g}) for every "
-               f"setting; criterion: {criterion.replace('_', ' ')}; learning rates searched on a log grid in "
-               f"[{low:g}, {high:g}].")
+                            criterion, (low, high), config.runs)
+    st.dataframe(analysis.tuned_rows(tuned), hide_index=True)
+    st.caption(analysis.search_text(tuned).replace("\n", "  \n"))
     st.button("Compare the tuned runs", on_click=_show_tuned, args=(config, tuned), icon=":material/arrow_back:")
 
 

@@ -1,17 +1,22 @@
 """One-click classroom scenes: a surface, some runs, a view, and two or three sentences.
 
-Each lesson is a plain :class:`~ui.config.AppConfig`, so it is also a shareable link, and
-each makes a claim that ``tests/test_lessons.py`` checks on the computed trajectories.
+Each lesson is a plain :class:`~ui.config.AppConfig`, so it is also a shareable link, and each makes a claim
+that ``tests/test_lessons.py`` checks on what is drawn: the figure :func:`scene_figure` builds for it, the same
+pure builder the comparison view uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizers import OPTIMIZERS, SCHEDULES
-from surfaces import SURFACES
+import plotly.graph_objects as go
 
-from .config import LESSONS, AppConfig, RunConfig, non_default
+from optimizers import OPTIMIZERS, SCHEDULES
+from plots import RunView, contour_figure, surface_grid
+from surfaces import SURFACES, Surface
+
+from .compute import make_surface, polyak_path, run_trajectory, start_point
+from .config import LESSONS, AppConfig, RunConfig, non_default, suggested_runs
 
 
 @dataclass(frozen=True)
@@ -40,18 +45,21 @@ for lesson in [
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
-            "wall and crawls along the floor. Momentum averages the bounces away and accumulates speed along "
-            "the valley.",
-            "ill_conditioned_bowl", [R("sgd", "SGD", lr=0.019), R("momentum", "Momentum", lr=0.033, momentum=0.67)],
+            "wall and crawls along the floor. Momentum averages the bounces away: after a few slow, smooth swings "
+            "its path runs down the valley and reaches the minimum long before gradient descent.",
+            "ill_conditioned_bowl",
+            [R("sgd", "SGD", lr=0.0195), R("momentum", "Momentum", lr=0.0092, momentum=0.83)],
             surface_params=(("angle", 0.0), ("kappa", 100.0)), steps=150,
         ),
         _lesson(
             "rotated", "Rotation defeats per-coordinate scaling",
-            "Adam and RMSProp rescale each coordinate separately. When the valley lies along an axis that "
-            "cures the ill-conditioning; rotated by 45 degrees it does not, and Adam zig-zags like SGD. "
-            "Move the rotation slider to see the change.",
-            "ill_conditioned_bowl", [R("adam", "Adam", lr=0.5), R("rmsprop", "RMSProp", lr=0.3)],
-            surface_params=(("angle", 45.0), ("kappa", 50.0)), steps=100,
+            "Adam rescales each coordinate separately. When the valley lies along an axis, that evens out the "
+            "two curvatures and Adam heads for the minimum (set the rotation to 0: it arrives in about 120 "
+            "steps). Rotated by 45 degrees, each coordinate sees both curvatures, the rescaling cannot separate "
+            "them, and Adam creeps along the valley, no faster than gradient descent, whose path simply turns "
+            "with the valley.",
+            "ill_conditioned_bowl", [R("sgd", "SGD", lr=0.039), R("adam", "Adam", lr=0.2)],
+            surface_params=(("angle", 45.0), ("kappa", 50.0)), steps=150,
         ),
         _lesson(
             "saddle", "Trapped on a saddle",
@@ -59,7 +67,7 @@ for lesson in [
             "straight into the saddle point and stays. A little gradient noise (a small batch) breaks the "
             "symmetry and the run escapes downhill.",
             "saddle", [R("sgd", "SGD, full batch", lr=0.05), R("sgd", "SGD, batch 4", lr=0.05, batch_size=4)],
-            start=(-1.8, 0.0), steps=100, noise=0.2, show_3d=True,
+            start=(-1.8, 0.0), steps=60, noise=0.2, show_3d=True,
         ),
         _lesson(
             "adagrad_stall", "AdaGrad stalls, RMSProp keeps going",
@@ -98,9 +106,12 @@ for lesson in [
         ),
         _lesson(
             "newton", "Newton versus gradient descent",
-            "Newton's method rescales the step by the inverse Hessian, so it follows the curved valley of "
-            "Rosenbrock's function and arrives in a handful of steps, where gradient descent needs thousands.",
-            "rosenbrock", [R("sgd", "Gradient descent", lr=0.001), R("newton", "Newton")], steps=100,
+            "Newton's method rescales the step by the inverse Hessian. Taking half of each Newton step (η = 0.5), "
+            "it stays on the floor of Rosenbrock's curved valley and arrives in about 40 steps (the full step, "
+            "η = 1, gets there in 5 but cuts across the valley). Gradient descent, at a rate just below the "
+            "stability limit at its start, crawls along the same floor and after 1,000 steps is still on its way.",
+            "rosenbrock", [R("sgd", "Gradient descent", lr=0.0012), R("newton", "Newton, η = 0.5", lr=0.5)],
+            steps=1000,
         ),
         _lesson(
             "newton_saddle", "Newton is attracted to saddles",
@@ -115,8 +126,9 @@ for lesson in [
             "bfgs", "BFGS on Rosenbrock",
             "BFGS builds an estimate of the inverse Hessian from the gradients it has seen and picks each step "
             "length with a Wolfe line search. It reaches Rosenbrock's minimum in a few dozen steps without ever "
-            "computing a second derivative.",
-            "rosenbrock", [R("bfgs", "BFGS"), R("lbfgs", "L-BFGS"), R("adam", "Adam", lr=0.05)], steps=200,
+            "computing a second derivative, while Adam is still on its way. Nonlinear conjugate gradient, which "
+            "stores no matrix at all, takes its own path there and needs more than twice as many gradients.",
+            "rosenbrock", [R("bfgs", "BFGS"), R("cg", "Nonlinear CG"), R("adam", "Adam", lr=0.05)], steps=200,
         ),
         _lesson(
             "sharp_flat", "Small batches find flat minima",
@@ -130,14 +142,43 @@ for lesson in [
         ),
         _lesson(
             "schedules", "Learning-rate decay",
-            "With noisy gradients a constant learning rate keeps the iterate bouncing around the minimum. "
-            "Decaying the rate (step or cosine schedule) shrinks the bounce and lets the run settle.",
+            "With noisy gradients a constant learning rate keeps the iterate bouncing around the minimum: each "
+            "step is a fresh kick of size η times the noise. Decaying the rate (exponential or step decay) "
+            "shrinks the kicks, and the run settles.",
             "ill_conditioned_bowl",
             [R("sgd", "constant", lr=0.05, batch_size=1),
+             R("sgd", "exponential decay", lr=0.05, batch_size=1, schedule="exponential",
+               schedule_params={"gamma": 0.99}),
              R("sgd", "step decay", lr=0.05, batch_size=1, schedule="step",
-               schedule_params={"step_size": 100, "gamma": 0.2}),
-             R("sgd", "cosine", lr=0.05, batch_size=1, schedule="cosine", schedule_params={"t_max": 300})],
-            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=4.0, seed=3,
+               schedule_params={"step_size": 50, "gamma": 0.3})],
+            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=10.0, seed=3,
         ),
     ]:
     LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
+
+
+def scene_views(config: AppConfig, *, copies: int = 1) -> tuple[Surface, list[RunView]]:
+    """The surface and the runs of a scene as the comparison view draws them (``copies`` > 1: a noise ensemble)."""
+    surface = make_surface(config.surface, config.surface_params)
+    start = start_point(config, surface)
+    views = []
+    for index, (run, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
+        trajectory = run_trajectory(
+            config.surface, config.surface_params, run, steps=config.steps, start=start, noise=config.noise,
+            seed=config.seed, weight_decay=config.weight_decay, clip_norm=config.clip_norm, copies=copies,
+        )
+        polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
+        views.append(RunView(label, run.display_color(index), trajectory, polyak, run.optimizer,
+                             dict(run.hparams)))
+    return surface, views
+
+
+def scene_figure(config: AppConfig, *, step: int | None = None) -> go.Figure:
+    """The scene's contour figure with every path, the step marker at ``step`` (default: the last step)."""
+    surface, views = scene_views(config)
+    return contour_figure(surface, surface_grid(surface), views, step=config.steps if step is None else step)
+
+
+def surface_scene(surface: str, **settings) -> AppConfig:
+    """The scene a surface opens with: its default parameters and start, and its suggested runs."""
+    return AppConfig(surface=surface, runs=suggested_runs(surface), **settings)

@@ -54,11 +54,11 @@ def cached_run(name: str, params: Items, run: RunConfig, steps: int, start: tupl
 
 def compute_runs(config: AppConfig) -> list[RunView]:
     views = []
-    for index, run in enumerate(config.runs):
+    for index, (run, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
         trajectory = cached_run(config.surface, config.surface_params, run, config.steps, config.start,
                                 config.noise, config.seed, config.weight_decay, config.clip_norm)
         polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
-        views.append(RunView(run.display_label(index), run.display_color(index), trajectory, polyak, run.optimizer))
+        views.append(RunView(label, run.display_color(index), trajectory, polyak, run.optimizer, dict(run.hparams)))
     return views
 
 
