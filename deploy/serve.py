@@ -119,7 +119,8 @@ def warm_up(port: int) -> None:
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM it if this script dies without cleaning up (Linux's PR_SET_PDEATHSIG)."""
+    """SIGTERM this process when its parent dies (Linux's PR_SET_PDEATHSIG). Set in each child before exec, so that
+    nothing outlives this script even if it is killed without cleaning up."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)
 
@@ -157,6 +158,8 @@ def port_in_use(address: str, port: int) -> bool:
 
 
 def serve(replicas: int, port: int, address: str) -> int:
+    if sys.platform == "linux":
+        _die_with_parent()  # if whoever started us (make, a test) is killed, clean up as on Ctrl-C
     nginx = nginx_path()
     if port_in_use(address, port):
         print(f"port {port} on {address} is already in use (another make serve or make run?)", file=sys.stderr)
