@@ -72,6 +72,7 @@ class SessionLog:
     exceptions: list[str] = field(default_factory=list)
     disconnects: int = 0
     timeouts: int = 0
+    runs_finished: int = 0  # every script run that finished successfully, served a change or not
     reconnects: list[float] = field(default_factory=list)  # seconds from the drop to the rebuilt page
     on_killed: bool = False  # its replica was the one killed
 
@@ -159,7 +160,7 @@ class Session:
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, value = header.split(";", 1)[0].partition("=")
                 self.cookies[name.strip()] = value.strip()
-            return response.headers.get("X-Replica") or f"{self.host}:{self.port}"
+            return self._replica(response.headers)
         finally:
             connection.close()
 
@@ -171,8 +172,14 @@ class Session:
         protocols = ["streamlit", "xsrf-unused", self.session_id] if self.session_id else ["streamlit"]
         ws = await connect(f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=protocols,
                            additional_headers=self._cookie_header(), max_size=None, open_timeout=10)
-        self.log.replicas.append(ws.response.headers.get("X-Replica") or f"{self.host}:{self.port}")
+        self.log.replicas.append(self._replica(ws.response.headers))
         return ws
+
+    def _replica(self, headers) -> str:
+        """Who answered: the balancer's X-Replica (after a failover it lists every replica tried, the last one
+        answered), or the URL itself when there is no balancer."""
+        tried = headers.get("X-Replica")
+        return tried.split(",")[-1].strip() if tried else f"{self.host}:{self.port}"
 
     # ----------------------------------------------------------------- what the server says
 
@@ -199,8 +206,9 @@ class Session:
             if kind == "session_event" and message.session_event.WhichOneof("type") == "script_compilation_exception":
                 self.log.exceptions.append("script compilation: " + message.session_event
                                            .script_compilation_exception.message[:300])
-        elif kind == "script_finished":
-            return message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+        elif kind == "script_finished" and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
+            self.log.runs_finished += 1
+            return True
         return False
 
     def _saw_widget(self, slider) -> None:
@@ -426,6 +434,7 @@ async def run(url: str, sessions: int, seconds: float, kill_after: float | None 
     if kill_after is not None and not 0 < kill_after < seconds:
         raise SystemExit(f"loadtest: kill-after must fall inside the run (0..{seconds} s), not {kill_after}")
     host, port, query = require_loopback(url)
+    load_before = _load_average()
     kill = Kill()
     start = time.monotonic()
     ramp = min(CHANGE_EVERY_S, seconds / 4)  # arrivals spread over one change period: students are not in step
@@ -444,7 +453,18 @@ async def run(url: str, sessions: int, seconds: float, kill_after: float | None 
     for process in processes.values():
         process.sample()
     own_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
-    return summarize(url, seconds, logs, processes, victim, own_cpu, time.monotonic() - start)
+    summary = summarize(url, seconds, logs, processes, victim, own_cpu, time.monotonic() - start)
+    summary["load_average"] = (load_before, _load_average())  # other work on the machine skews every number
+    return summary
+
+
+def _load_average() -> float:
+    """The machine's 1-minute load average: above the core count, the app processes were queueing for a CPU."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return math.nan
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -505,7 +525,9 @@ def report(summary: dict) -> str:
         name = p["address"] + ("" if p["alive"] else " (killed)")
         lines.append(f"| {name} | {p['pid']} | {p['cpu_s']:.1f} | {p['cpu_share']:.2f} | {p['rss_mb']:.0f} | "
                      f"{p['peak_rss_mb']:.0f} |")
-    lines.append(f"\nThe load generator itself used {summary['loadtest_cpu_s']:.1f} CPU s.")
+    before, after = summary.get("load_average", (math.nan, math.nan))
+    lines.append(f"\nThe load generator itself used {summary['loadtest_cpu_s']:.1f} CPU s; the machine's load average "
+                 f"was {before:.1f} before and {after:.1f} after ({os.cpu_count()} cores).")
     return "\n".join(lines)
 
 
