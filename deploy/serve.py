@@ -78,7 +78,10 @@ def render_main(run_dir: Path) -> str:
         f"error_log {run_dir / 'nginx-error.log'} warn;",
         "events { worker_connections 4096; }",
         "http {",
-        f"    access_log {run_dir / 'nginx-access.log'};",
+        # Which replica served each request, and for which sticky cookie: stickiness can be read off the log.
+        "    log_format replica '$remote_addr [$time_local] \"$request\" $status $body_bytes_sent "
+        "upstream=$upstream_addr sticky=$ov_replica time=$request_time';",
+        f"    access_log {run_dir / 'nginx-access.log'} replica;",
         *(f"    {kind}_temp_path {run_dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
         f"    include {run_dir / 'site.conf'};",
         "}",
