@@ -12,7 +12,7 @@ SESSIONS ?= 10
 SECONDS ?= 30
 KILL_AFTER ?=
 
-.PHONY: run test lint bench serve loadtest clean
+.PHONY: run dev test lint bench serve loadtest clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT)
+
+# For development: error details on the page and reruns on save (the shipped config is a public deployment's).
+dev: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT) --client.showErrorDetails full \
+		--server.fileWatcherType auto --server.runOnSave true
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -63,6 +63,13 @@ class OptimizerSpec:
     factory: Callable[..., Optimizer]
     params: Sequence[Param]
     family: str = "first-order"  # or "second-order"
+    ordered: tuple[tuple[str, str], ...] = ()  # pairs (a, b) of hyperparameters that must satisfy a < b
+
+    def order_violations(self, values: Mapping[str, Any]) -> list[str]:
+        """One sentence for each pair of ``ordered`` that ``values`` (defaults filled in) breaks."""
+        full = {p.name: p.default for p in self.params} | dict(values)
+        return [f"parameters {a!r} and {b!r} must satisfy {a} < {b}, got {a}={full[a]!r}, {b}={full[b]!r}"
+                for a, b in self.ordered if np.any(np.asarray(full[a]) >= np.asarray(full[b]))]
 
     @property
     def doc(self) -> str:
@@ -98,6 +105,8 @@ def get_optimizer(name: str, **hparams) -> Optimizer:
     if schedule is not None:
         hparams = {**hparams, "lr": schedule.lr}
     values = validate(spec.params, hparams, owner=name)
+    if broken := spec.order_violations(values):
+        raise ValueError(f"{name}: {broken[0]}")
     if schedule is not None:
         values["lr"] = Schedule(schedule.name, values["lr"], schedule.params)
     return spec.factory(**values)

@@ -12,12 +12,13 @@ from .animation import MAX_FRAMES, frame_steps
 from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
 from .overlays import clicked_start, gradient_field, probe_grid_index, step_vectors
-from .runs import PALETTE, Overlays, RunView
+from .runs import OVERLAYS, PALETTE, Overlays, RunView, literal_text
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
 __all__ = [
     "KINDS",
     "MAX_FRAMES",
+    "OVERLAYS",
     "PALETTE",
     "Overlays",
     "RunView",
@@ -31,6 +32,7 @@ __all__ = [
     "gradient_field",
     "hint_for",
     "ledger_rows",
+    "literal_text",
     "probe_grid_index",
     "shown_values",
     "step_vectors",

@@ -15,6 +15,7 @@ from plots import (
     contour_figure,
     curves_figure,
     ledger_rows,
+    literal_text,
     probe_grid_index,
     summary_rows,
     surface_figure,
@@ -23,12 +24,16 @@ from plots import surface_grid as _surface_grid
 from surfaces import Surface
 
 from .compute import make_surface, polyak_path, run_trajectory
-from .config import AppConfig, Items, RunConfig
-from .controls import set_start_from_click
+from .config import SETTINGS, VIEWS, AppConfig, Items, RunConfig, View
+from .controls import set_start_from_click, setting_widget
+from .text import csv_cell
 
 CHART_CONFIG = {"displaylogo": False}  # the charts use their own colours (theme=None), not Streamlit's
-CURVE_KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
-               "lr": "Learning rate in use"}
+
+
+def chart(fig, *, key: str, container=st, **options):
+    """Every figure of the app goes to the page here, its user texts made literal."""
+    return container.plotly_chart(literal_text(fig), key=key, theme=None, config=CHART_CONFIG, **options)
 
 
 # ---------------------------------------------------------------------------- cached computation
@@ -73,27 +78,23 @@ def compare_view(config: AppConfig, surface: Surface) -> None:
 @st.fragment
 def step_view(config, surface, grid, runs, overlays, font_scale) -> None:
     """Everything that follows the step scrubber; moving it reruns only this fragment."""
-    step = st.slider("Step", 0, config.steps, key="step", help="Move every view to step t.") \
-        if config.steps > 0 else 0
+    st.session_state["step"] = min(int(st.session_state.get("step", 0)), config.steps)
+    step = st.slider(SETTINGS["step"].label, 0, config.steps, key="step", help=SETTINGS["step"].help)
     left, right = st.columns([1.1, 1])
     with left:
         contour = contour_figure(surface, grid, runs, step=step, overlays=overlays, animate=True, clickable=True,
                                  font_scale=font_scale)
         st.session_state["contour.click_trace"] = probe_grid_index(contour)
-        st.plotly_chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points", theme=None,
-                        config=CHART_CONFIG)
+        chart(contour, key="contour", on_select=_on_contour_click, selection_mode="points")
         if st.session_state.pop("contour.start_moved", False):
             st.rerun()  # the start feeds the sidebar and every run, outside this fragment: rerun the whole app
     if config.show_3d:  # opt-in: the 3D view is the slowest chart for the browser to redraw
         with right:
-            st.plotly_chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d",
-                            theme=None, config=CHART_CONFIG)
+            chart(surface_figure(surface, grid, runs, step=step, font_scale=font_scale), key="surface3d")
     with st.container() if config.show_3d else right:  # the curves take the 3D view's place when it is off
-        kind = st.segmented_control("Curve", list(CURVE_KINDS), format_func=CURVE_KINDS.get, key="curve",
-                                    default="loss") or "loss"
-        st.plotly_chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
-                                      surface=surface, font_scale=font_scale), key="curves", theme=None,
-                        config=CHART_CONFIG)
+        kind = setting_widget("curve", st, label_visibility="collapsed")
+        chart(curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value, surface=surface,
+                            font_scale=font_scale), key="curves")
     ledger(config, runs, step)
 
 
@@ -140,11 +141,11 @@ def trajectories_csv(runs: list[RunView]) -> str:
         tr = run.trajectory
         steps, n = tr.fs.shape
         t, k = np.meshgrid(np.arange(steps), np.arange(n), indexing="ij")
-        label = run.label.replace('"', "'")
+        label = csv_cell(run.label)
         table = np.column_stack([k.ravel(), t.ravel(), tr.xs[..., 0].ravel(), tr.xs[..., 1].ravel(),
                                  tr.fs.ravel(), tr.grad_norms.ravel()])
         for row in table:
-            out.write(f'"{label}",{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},'
+            out.write(f"{label},{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},"
                       f"{row[5]:.17g}\n")
     return out.getvalue()
 
@@ -157,8 +158,11 @@ def downloads(config, surface, grid, runs, overlays) -> None:
                             mime="text/csv", width="stretch", on_click="ignore")
     cols[1].download_button(
         "Interactive figure (HTML)",
-        lambda: pio.to_html(contour_figure(surface, grid, runs, overlays=overlays, animate=True),
+        lambda: pio.to_html(literal_text(contour_figure(surface, grid, runs, overlays=overlays, animate=True)),
                             include_plotlyjs=True, full_html=True, auto_play=False),
         file_name="optimizer-paths.html", mime="text/html", width="stretch", on_click="ignore",
     )
     cols[2].caption("PNG: use the camera button in each chart's toolbar (rendered by your browser).")
+
+
+VIEWS.add(View(name="compare", title="Compare runs", render=compare_view))
