@@ -158,3 +158,64 @@ def test_link_lr_reads_run_one():
     assert loadtest.link_lr(query) == pytest.approx(0.000261)
     assert loadtest.link_lr("run=adam%3Abeta1%3D0.9%2Clr%3D0.05") == pytest.approx(0.05)
     assert loadtest.link_lr("surface=bowl") is None
+
+
+def _forward(kind: str, **fields) -> bytes:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    message = ForwardMsg()
+    if kind == "new_session":
+        message.new_session.page_script_hash = "x"
+    elif kind == "page_info_changed":
+        message.page_info_changed.query_string = fields["query"]
+    elif kind == "script_finished":
+        message.script_finished = fields.get("status", ForwardMsg.FINISHED_SUCCESSFULLY)
+    return message.SerializeToString()
+
+
+def _session_with_slider() -> loadtest.Session:
+    session = loadtest.Session(0, "127.0.0.1", 9, "", 0.0, 0.0, loadtest.Kill())
+    session.widget = ("$$ID-lr", ["0.1", "0.12", "0.15", "0.18", "0.22", "0.27"])
+    session.value_index = session.home_index = 3
+    return session
+
+
+def _feed(session: loadtest.Session, *messages: bytes) -> None:
+    for raw in messages:
+        if session._on_message(raw):
+            session._served()
+
+
+def test_a_change_is_served_by_a_run_that_started_after_it_and_shows_its_value():
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    session = _session_with_slider()
+    sent = BackMsg.FromString(session._next_change())
+    (widget,) = sent.rerun_script.widget_states.widgets
+    option = widget.string_array_value.data[0]
+    assert widget.id == "$$ID-lr" and option != "0.18" and session.log.offered == 1
+    # A run already under way when the change left finishes first: it does not serve the change.
+    _feed(session, _forward("page_info_changed", query="run=sgd%3Alr%3D0.18"), _forward("script_finished"))
+    assert session.log.served == 0
+    # A run that started after it but shows another value (a new_session still in flight) does not either.
+    _feed(session, _forward("new_session"), _forward("page_info_changed", query="run=sgd%3Alr%3D0.18"),
+          _forward("script_finished"))
+    assert session.log.served == 0
+    # The run that shows it does, once; a run stopped for a newer change never serves.
+    _feed(session, _forward("new_session"), _forward("page_info_changed", query=f"run=sgd%3Alr%3D{option}"),
+          _forward("script_finished", status=2))  # FINISHED_EARLY_FOR_RERUN
+    assert session.log.served == 0
+    _feed(session, _forward("script_finished"), _forward("script_finished"))
+    assert session.log.served == 1 and len(session.log.latencies) == 1 and session.log.runs_finished == 4
+
+
+def test_the_slider_walks_within_a_decade_of_where_the_page_put_it():
+    session = _session_with_slider()
+    session.widget = ("$$ID-lr", [f"{i}" for i in range(200)])
+    session.value_index = session.home_index = 100
+    seen = []
+    for _ in range(500):
+        session._next_change()
+        seen.append(session.value_index)
+    assert all(abs(i - 100) <= loadtest.WALK_STOPS for i in seen)
+    assert all(a != b for a, b in zip([100, *seen], seen, strict=False))  # every change is a change
