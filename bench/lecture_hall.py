@@ -116,6 +116,13 @@ def measure_lecture_hall() -> Section:
     return section
 
 
-if __name__ == "__main__":  # this section alone: python -m bench.lecture_hall
-    for block in measure_lecture_hall().blocks:
+if __name__ == "__main__":  # this section alone, as make bench writes it: python -m bench.lecture_hall
+    from .core import load_average, targets_table
+
+    before = load_average()
+    section = measure_lecture_hall()
+    print(f"## {section.title}\n")
+    for block in section.blocks:
         print(block + "\n")
+    print(f"Load average (1, 5, 15 min) before: {before}; after: {load_average()}.\n")
+    print(targets_table(section.measurements))

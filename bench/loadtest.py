@@ -170,8 +170,10 @@ class Session:
     async def _connect(self):
         # Streamlit reads "streamlit, <xsrf token>, <session id to resume>" from the subprotocol header.
         protocols = ["streamlit", "xsrf-unused", self.session_id] if self.session_id else ["streamlit"]
+        # No keepalive pings: a browser sends none, and an app busy with reruns may answer one late; a drop is a drop.
         ws = await connect(f"ws://{self.host}:{self.port}/_stcore/stream", subprotocols=protocols,
-                           additional_headers=self._cookie_header(), max_size=None, open_timeout=10)
+                           additional_headers=self._cookie_header(), max_size=None, open_timeout=10,
+                           ping_interval=None)
         self.log.replicas.append(self._replica(ws.response.headers))
         return ws
 
@@ -297,13 +299,14 @@ class Session:
                     self.log.timeouts += self.pending is not None
                     break
                 wake = give_up if now >= self.stop_at else min(next_change, self.stop_at)
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=max(0.005, wake - now))
-                except TimeoutError:
-                    if time.monotonic() >= next_change and time.monotonic() < self.stop_at:
-                        await ws.send(self._next_change())  # an unserved change is overtaken by this one
-                        next_change += CHANGE_EVERY_S
-                    continue
+                try:  # a dropped websocket shows up in recv or in send
+                    try:
+                        raw = await asyncio.wait_for(ws.recv(), timeout=max(0.005, wake - now))
+                    except TimeoutError:
+                        if time.monotonic() >= next_change and time.monotonic() < self.stop_at:
+                            await ws.send(self._next_change())  # an unserved change is overtaken by this one
+                            next_change += CHANGE_EVERY_S
+                        continue
                 except ConnectionClosed:
                     dropped_at = time.monotonic()
                     if self.log.replicas[-1] == self.kill.address:  # expected: its replica was killed
