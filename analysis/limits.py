@@ -15,7 +15,8 @@ from optimizers import OPTIMIZERS, Optimizer, get_optimizer, summarize
 from surfaces import Surface
 
 MAX_TRAJECTORIES = 300 * 300  # one map or sweep: at most a 300 x 300 grid
-MAX_STEPS = 2000  # for every run and analysis, the app's steps slider included
+MAX_STEPS = 1000  # for every run and analysis, the app's steps slider included (more points per path than
+# plots.runs.GL_THRESHOLD would switch the paths to WebGL, which a projector laptop without a GPU draws slowly)
 MIN_RESOLUTION, MAX_RESOLUTION = 10, 300
 MAX_ENSEMBLE = 200
 

@@ -11,6 +11,7 @@ import pytest
 
 from analysis import (
     DIVERGED,
+    MAX_STEPS,
     NONE,
     BasinMap,
     basin_map,
@@ -265,7 +266,7 @@ def test_ensemble_that_diverges_gives_nan_bands_without_warnings(bowl):
         (lambda s: basin_map("sgd", s, resolution=301), "resolution must be a whole number from 10 to 300"),
         (lambda s: basin_map("sgd", s, resolution=9), "resolution"),
         (lambda s: basin_map("sgd", s, resolution=50.5), "resolution"),
-        (lambda s: basin_map("sgd", s, steps=2001), "steps must be a whole number from 1 to 2000"),
+        (lambda s: basin_map("sgd", s, steps=MAX_STEPS + 1), f"steps must be a whole number from 1 to {MAX_STEPS}"),
         (lambda s: basin_map("sgd", s, tol=0.0), "tol must be a positive number"),
         (lambda s: basin_map("sgd", s, bounds=((1, 0), (0, 1))), "min < max"),
         (lambda s: basin_map(get_optimizer("sgd", lr=[0.1, 0.2]), s), "must be one number"),
@@ -447,6 +448,6 @@ def test_a_basin_request_above_the_budget_is_drawn_smaller_and_says_so():
     assert resolution in RESOLUTIONS and resolution < 300 and steps <= 1000
     assert 8 * cost * resolution**2 * steps <= BUDGET_SECONDS
     assert "300×300" in said and f"{resolution}×{resolution}" in said
-    resolution, steps, said = fit_basin_budget([1e-4] * 8, 300, 2000)  # even 50 x 50 is too much: fewer steps
-    assert resolution == RESOLUTIONS[0] and steps < 2000 and "first" in said
+    resolution, steps, said = fit_basin_budget([1e-4] * 8, 300, 1000)  # even 50 x 50 is too much: fewer steps
+    assert resolution == RESOLUTIONS[0] and steps < 1000 and "first" in said
     assert 8 * 1e-4 * resolution**2 * steps <= BUDGET_SECONDS

@@ -229,7 +229,7 @@ def test_a_map_above_the_budget_is_drawn_smaller_with_a_sentence_saying_so(small
 @pytest.mark.parametrize(("view", "words"), [("sweep", "cells per axis"), ("ensemble", "K ="),
                                              ("tune", "choose fewer")])
 def test_other_requests_above_the_budget_are_reduced_or_refused_with_a_sentence(small_budget, view, words):
-    at = render({"view": view, "surface": "himmelblau", "steps": "2000"})
+    at = render({"view": view, "surface": "himmelblau", "steps": "1000"})
     assert_renders(at)
     assert any(words in i.value for i in at.info), [i.value for i in at.info]
 
