@@ -173,8 +173,8 @@ def serve(replicas: int, port: int, address: str) -> int:
     run_dir.chmod(0o755)  # nginx's workers run as another user and write their temp files here
     processes: list[subprocess.Popen] = []
 
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
+    def stop(_signum, _frame):
+        raise SystemExit(0)  # Ctrl-C or TERM is how a serve ends: a clean stop, not a failure
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
