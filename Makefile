@@ -1,10 +1,18 @@
 # One command each: `make run` serves the app, `make test` runs every test.
+# `make serve REPLICAS=N PORT=P` serves it from N processes behind nginx; `make loadtest URL=... SESSIONS=... SECONDS=...`
+# puts simulated students on it (see README "Deploy").
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+REPLICAS ?= 2
+ADDRESS ?= 127.0.0.1
+URL ?= http://127.0.0.1:$(PORT)/
+SESSIONS ?= 10
+SECONDS ?= 30
+KILL_AFTER ?=
 
-.PHONY: run dev test lint bench clean
+.PHONY: run dev test lint bench serve loadtest clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +44,13 @@ lint: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+serve: $(VENV)/.runtime
+	$(BIN)/python -m deploy.serve --replicas $(REPLICAS) --port $(PORT) --address $(ADDRESS)
+
+loadtest: $(VENV)/.runtime
+	$(BIN)/python -m bench.loadtest --url $(URL) --sessions $(SESSIONS) --seconds $(SECONDS) \
+		$(if $(KILL_AFTER),--kill-after $(KILL_AFTER))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis artifacts

@@ -11,6 +11,10 @@ from __future__ import annotations
 import gc
 import logging
 
+# Import pandas before any session's script runs: Streamlit imports it lazily in one session's thread, and plotly's
+# validators in another thread then find the half-imported module in sys.modules ("partially initialized module
+# 'pandas' has no attribute 'Series'"): seen on a fresh server when several sessions load at once (make loadtest).
+import pandas  # noqa: F401
 import streamlit as st
 
 from ui.config import SETTINGS, VIEWS, from_query, to_query

@@ -10,6 +10,7 @@ from . import report
 from .app_timing import measure_apptest, measure_default_runs, measure_page
 from .core import Section, load_average, machine, targets_table
 from .engine import measure_baseline, measure_basin_map, measure_engine, measure_profile, measure_torch
+from .lecture_hall import measure_lecture_hall
 
 
 def _show(section: Section) -> None:
@@ -51,6 +52,7 @@ def main() -> int:
     step(_guarded("5. Default page", measure_default_runs))
     step(_guarded("6. AppTest", measure_apptest))
     step(_guarded("7. Browser", measure_page))
+    step(_guarded("8. Lecture hall", measure_lecture_hall))
     profile = _guarded("Where the time goes", measure_profile, engine)
     step(profile)
 
