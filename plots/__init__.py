@@ -11,7 +11,7 @@
 from .animation import MAX_FRAMES, frame_steps
 from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
-from .overlays import clicked_start, gradient_field, probe_grid_index, step_vectors
+from .overlays import gradient_field, step_vectors
 from .runs import PALETTE, Overlays, RunView
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
@@ -22,7 +22,6 @@ __all__ = [
     "Overlays",
     "RunView",
     "SurfaceGrid",
-    "clicked_start",
     "colorbar_title",
     "contour_figure",
     "curve_values",
@@ -31,7 +30,6 @@ __all__ = [
     "gradient_field",
     "hint_for",
     "ledger_rows",
-    "probe_grid_index",
     "shown_values",
     "step_vectors",
     "steps_to_tol",

@@ -13,7 +13,6 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, SCHEDULES
-from plots import clicked_start
 from surfaces import SURFACES
 from surfaces.params import Param
 
@@ -189,14 +188,6 @@ def _surface_changed() -> None:
     surface = make_surface(st.session_state["surface"], ())
     st.session_state["start_x"], st.session_state["start_y"] = map(float, surface.start)
     st.session_state["lesson"] = ""
-
-
-def set_start_from_click(chart_key: str) -> None:
-    """Plotly selection callback: a click on the contour's invisible grid becomes the start point."""
-    event = st.session_state.get(chart_key) or {}
-    point = clicked_start(event.get("selection"), st.session_state.get(f"{chart_key}.click_trace"))
-    if point is not None:
-        st.session_state["start_x"], st.session_state["start_y"] = (round(v, 4) for v in point)
 
 
 # ---------------------------------------------------------------------------- widgets -> config

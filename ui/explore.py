@@ -16,10 +16,10 @@ from optimizers import OPTIMIZERS
 from plots.maps import basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
 from surfaces import Surface
 
-from .compute import build_optimizer, make_surface
+from .canvas import chart
+from .compute import build_optimizer, cached_grid, make_surface
 from .config import MAX_RUNS, AppConfig, Items, RunConfig, items
 from .controls import apply_config
-from .views import CHART_CONFIG, cached_grid
 
 
 def _run_labels(config: AppConfig) -> list[str]:
@@ -83,8 +83,7 @@ def basins_view(config: AppConfig, surface: Surface) -> None:
         maps.append((run.display_label(index), cached_basin_map(
             config.surface, config.surface_params, run, config.weight_decay, resolution, config.steps, report)))
     bar.empty()
-    st.plotly_chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure", theme=None,
-                    config=CHART_CONFIG)
+    chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure")
     st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {config.steps} steps, "
                f"{resolution * resolution * len(maps) * config.steps:,} optimizer steps in all.")
 
@@ -134,7 +133,7 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
     result = cached_sweep(config.surface, config.surface_params, run.optimizer, config.start, x_param, y_param, n,
                           fixed, config.steps)
     theory = analysis.quadratic_theory(surface) if surface.eigenvalues is not None else None
-    st.plotly_chart(sweep_figure(result, theory=theory), key="sweep.figure", theme=None, config=CHART_CONFIG)
+    chart(sweep_figure(result, theory=theory), key="sweep.figure")
     if theory:
         st.caption(f"Theory for this bowl: gradient descent is stable for η < 2/λmax = {theory['lr_max']:.4g}; "
                    f"the best fixed step is 2/(λmin+λmax) = {theory['lr_best']:.4g} (rate "
@@ -196,10 +195,10 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
     for tab, (label, ens) in zip(tabs, counts.items(), strict=True):
         with tab:
             left, right = st.columns(2)
-            left.plotly_chart(ensemble_figure(surface, grid, ens, run.display_color(index)),
-                              key=f"ensemble.fan.{label}", theme=None, config=CHART_CONFIG)
-            right.plotly_chart(ensemble_curves_figure(ens, color=run.display_color(index)),
-                               key=f"ensemble.curves.{label}", theme=None, config=CHART_CONFIG)
+            with left:
+                chart(ensemble_figure(surface, grid, ens, run.display_color(index)), key=f"ensemble.fan.{label}")
+            with right:
+                chart(ensemble_curves_figure(ens, color=run.display_color(index)), key=f"ensemble.curves.{label}")
     st.subheader(f"Where the {k} runs end")
     st.dataframe([{"batch": label, **ens.basin_counts} for label, ens in counts.items()], hide_index=True)
 
