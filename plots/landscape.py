@@ -155,9 +155,7 @@ def contour_figure(
                     layers.add_step_arrows(fig, surface, run, step)
     if animate:
         add_animation(fig, runs, start=step or 0)
-    _layout(fig, surface, font_scale, animate=animate)
-    if live:  # the canvas lists the runs under the chart (with their live sliders): the plot keeps the legend's rows
-        fig.update_layout(showlegend=False, margin={"t": 10, "b": 40})
+    _layout(fig, surface, font_scale, animate=animate, live=live)
     return fig
 
 
@@ -297,16 +295,21 @@ def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
     )
 
 
-def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool) -> None:
+def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, live: bool = False) -> None:
+    """``live``: no legend (the canvas lists the runs under the chart, with their live sliders: the plot keeps the
+    legend's rows) and no room above for animation buttons."""
     (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(
+        showlegend=not live,
         template=TEMPLATE, height=scaled_height(HEIGHT + (70 if animate else 0), font_scale),
         font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
-        xaxis={"range": [x0, x1], "autorange": False, "title": "x", "constrain": "domain",
+        # live: no axis titles either, the plot keeps their room (the formula above names the variables)
+        xaxis={"range": [x0, x1], "autorange": False, "title": None if live else "x", "constrain": "domain",
                "showgrid": False, "zeroline": False},
-        yaxis={"range": [y0, y1], "autorange": False, "title": "y", "scaleanchor": "x", "scaleratio": 1,
+        yaxis={"range": [y0, y1], "autorange": False, "title": None if live else "y", "scaleanchor": "x",
+               "scaleratio": 1,
                "constrain": "domain", "showgrid": False, "zeroline": False},
-        margin={"l": 50, "r": 20, "t": 100 if animate else 30, "b": 40},
+        margin={"l": 50, "r": 20, "t": 100 if animate else 10 if live else 30, "b": 20 if live else 40},
         # At the figure's bottom, as in the curves: 10 % of the plot's height below it was too little for the x
         # title at presentation size, and the legend covered it.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0},

@@ -94,7 +94,7 @@ def run_rows(config: AppConfig, surface: Surface, grid, scene: Scene, kind: str)
             values = tuple(stops[lo:hi])
             fan = RunView(label, color, cached_fan(scene, run, p.name, values))
             sliders.append({
-                "key": f"run.{run_id}.{run.optimizer}.{p.name}", "label": p.symbol or p.name,
+                "key": f"run.{run_id}.{run.optimizer}.{p.name}", "label": p.label,
                 "values": list(values), "labels": [f"{v:g}" for v in values],
                 "index": int(np.argmin(np.abs(np.log(np.asarray(values) / value)))),
                 "fan": fan_arrays(surface, grid, fan, kind=kind),
@@ -113,8 +113,6 @@ def canvas_figures(config: AppConfig, surface: Surface, grid, runs: list[RunView
         figures["surface3d"] = surface_figure(surface, grid, runs, step=step, font_scale=font_scale, live=True)
     figures["curves"] = curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
                                       surface=surface, font_scale=font_scale)
-    for fig in figures.values():  # the canvas sizes the charts to the window; the builders' heights are for files
-        fig.update_layout(height=None, autosize=True)
     return figures
 
 
@@ -122,12 +120,12 @@ def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], 
     """Everything the canvas is given for ``config`` (plain data: the AppTest tests read it)."""
     step, kind = shown_step(config), shown_curve()
     figures = canvas_figures(config, surface, grid, runs, step, kind)
-    charts = [{"id": "contour", "area": "main", "figure": figure_json(figures["contour"]), "fit": True,
+    charts = [{"id": "contour", "area": "main", "figure": figure_json(figures["contour"], fit=True), "fit": True,
                "click": "start"}]
     if "surface3d" in figures:
-        charts.append({"id": "surface3d", "area": "side", "figure": figure_json(figures["surface3d"]),
+        charts.append({"id": "surface3d", "area": "side", "figure": figure_json(figures["surface3d"], fit=True),
                        "height": "max(360px, 45vh)"})
-    charts.append({"id": "curves", "area": "side", "figure": figure_json(figures["curves"]),
+    charts.append({"id": "curves", "area": "side", "figure": figure_json(figures["curves"], fit=True),
                    "height": "max(340px, 42vh)"})
     player = step_data(surface, grid, runs, figures, arrows="step_arrows" in config.overlays)
     rows = run_rows(config, surface, grid, scene, kind)
@@ -183,7 +181,10 @@ def main_area_style(presenting: bool) -> None:
     """Less padding above the page, so the picture starts higher; in presentation mode larger text everywhere."""
     css = ("[data-testid='stMainBlockContainer']{padding-top:1rem}"
            "[data-testid='stMain'] h1{font-size:2.1rem;padding:0.2rem 0}")
-    if presenting:
+    if presenting:  # larger than all of that, but not so large the header pushes the picture off the screen
+        css += ("[data-testid='stMainBlockContainer']{padding-top:2.5rem}"
+                "[data-testid='stMain'] h1{font-size:2.8rem !important}"
+                "[data-testid='stMain'] [data-testid='stCaptionContainer'] p{font-size:1.05rem !important}")
         css += ("[data-testid='stMain'] p, [data-testid='stMain'] li, [data-testid='stMain'] label,"
                 "[data-testid='stMain'] button, [data-testid='stMain'] [role='tab'] p{font-size:1.3rem !important}"
                 "[data-testid='stMain'] h2, [data-testid='stMain'] h3{font-size:2rem !important}")

@@ -118,8 +118,8 @@ function build(parent) {
     if (s.playing) pause(s, false);
     s.step = Number(s.scrub.value);
     schedule(s);
-    reportStepSoon(s);
   });
+  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
   s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
   s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
   // Plotly's `responsive` follows only window resizes: the container can change without one (sidebar, columns).
@@ -163,14 +163,18 @@ function fitHeights(s) {
 }
 
 // A click anywhere on the plot area (not a drag) -> data coordinates through the axes' own p2d.
+// The release is heard on the window: plotly.js covers the page with a "drag cover" while the button is down.
 function listenForClicks(s, div) {
   let down = null;
-  div.addEventListener("pointerdown", (e) => (down = { x: e.clientX, y: e.clientY }), true);
-  div.addEventListener("pointerup", (e) => {
-    if (!down || Math.hypot(e.clientX - down.x, e.clientY - down.y) > CLICK_SLOP_PX) return;
+  div.addEventListener("pointerdown", (e) => {
+    down = e.target.closest(".modebar, .legend, .colorbar") ? null : { x: e.clientX, y: e.clientY };
+  }, true);
+  window.addEventListener("pointerup", (e) => {
+    const start = down;
     down = null;
+    if (!start || Math.hypot(e.clientX - start.x, e.clientY - start.y) > CLICK_SLOP_PX) return;
     const full = div._fullLayout;
-    if (!full || !full.xaxis || e.target.closest(".modebar, .legend")) return;
+    if (!full || !full.xaxis) return;
     const box = div.getBoundingClientRect();
     const px = e.clientX - box.left - full.xaxis._offset;
     const py = e.clientY - box.top - full.yaxis._offset;
