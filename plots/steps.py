@@ -95,6 +95,7 @@ def _per_step(values, last: int) -> np.ndarray:
 def fan_arrays(surface: Surface, grid: SurfaceGrid, fan: RunView, *, kind: str) -> dict:
     """The members of a fan (one trajectory per hyperparameter value) as rows: ``x``, ``y``, ``z`` (K, T+1) and
     ``curve`` (K, L), the curve of ``kind`` the curves chart shows (:func:`plots.curves.curve_values`)."""
-    xs, z = path_on_surface(surface, grid, fan)
+    _, z = path_on_surface(surface, grid, fan)  # heights: NaN outside the view, where the 3D path stops
+    xs = as_xs(fan.trajectory)  # the contour draws a path beyond the view too (it is clipped there)
     _, curve, _ = curve_values(fan, kind, surface=surface, optimal_value=surface.optimal_value)
     return {"x": xs[..., 0].T, "y": xs[..., 1].T, "z": z.T, "curve": curve.T}
