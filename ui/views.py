@@ -25,6 +25,7 @@ from plots import (
     summary_rows,
     surface_figure,
 )
+from plots.runs import scaled_height
 from plots.steps import fan_arrays, ledger_series, step_data
 from surfaces import Surface
 
@@ -120,13 +121,14 @@ def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], 
     """Everything the canvas is given for ``config`` (plain data: the AppTest tests read it)."""
     step, kind = shown_step(config), shown_curve()
     figures = canvas_figures(config, surface, grid, runs, step, kind)
+    grow = scaled_height(1000, PRESENT_SCALE) / 1000 if config.presentation else 1.0  # larger text: taller charts
     charts = [{"id": "contour", "area": "main", "figure": figure_json(figures["contour"], fit=True), "fit": True,
                "click": "start"}]
     if "surface3d" in figures:
         charts.append({"id": "surface3d", "area": "side", "figure": figure_json(figures["surface3d"], fit=True),
-                       "height": "max(360px, 45vh)"})
+                       "height": f"calc(max(360px, 45vh) * {grow:g})"})
     charts.append({"id": "curves", "area": "side", "figure": figure_json(figures["curves"], fit=True),
-                   "height": "max(340px, 42vh)"})
+                   "height": f"calc(max(340px, 42vh) * {grow:g})"})
     player = step_data(surface, grid, runs, figures, arrows="step_arrows" in config.overlays)
     rows = run_rows(config, surface, grid, scene, kind)
     st.session_state[LIVE_KEYS] = {s["key"]: s["values"] for row in rows for s in row["sliders"]}
