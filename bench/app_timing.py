@@ -178,7 +178,7 @@ def measure_page() -> Section:
         section.blocks.append(
             "Driven inside the page, one move per animation frame (90 frames each): the scrubber, Play at 1×, and "
             "a live learning-rate slider swept back and forth over its stops (the fan's members). A redraw counts "
-            "when the contour's `Plotly.restyle` has finished.")
+            "when the contour has finished moving (`Plotly.animate` of its SVG traces, or a restyle).")
     section.add(Measurement("browser", "server CPU per press", r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3,
                             "ms", Target(50)))
     section.blocks.append(_floor_table(r, floor))

@@ -299,19 +299,44 @@ function stepUpdates(s) {
   return updates;
 }
 
+// SVG scatter traces take plotly.js's animation path (only their points move, about twice as fast as a restyle,
+// which recomputes and redraws the whole plot); WebGL and 3D traces need a restyle.
+const STILL = { frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate" };
+
+function moveTraces(s, gd, u) {
+  if (u.indices.every((i) => gd._fullData[i] && gd._fullData[i].type === "scatter")) {
+    const data = u.indices.map((_, k) => Object.fromEntries(Object.entries(u.attrs).map(([n, v]) => [n, v[k]])));
+    return s.Plotly.animate(gd, { data, traces: u.indices }, STILL).catch(() => {}); // a newer frame interrupted it
+  }
+  return s.Plotly.restyle(gd, u.attrs, u.indices);
+}
+
+// One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
 function drawStep(s) {
   if (!s.Plotly || !s.data) return;
+  if (s.drawing) {
+    s.redraw = true;
+    return;
+  }
   s.scrub.value = String(s.step);
   s.stepLabel.textContent = `step ${s.step} / ${s.data.player.steps}`;
+  const pending = [];
   for (const [id, u] of Object.entries(stepUpdates(s))) {
     const chart = s.charts.get(id);
-    if (chart && chart.drawn) s.Plotly.restyle(chart.div, u.attrs, u.indices);
+    if (chart && chart.drawn) pending.push(moveTraces(s, chart.div, u));
   }
   const cursor = s.charts.get("curves");
   if (cursor && cursor.drawn && (cursor.div.layout.shapes || []).length) {
-    s.Plotly.relayout(cursor.div, { "shapes[0].x0": s.step, "shapes[0].x1": s.step });
+    pending.push(s.Plotly.relayout(cursor.div, { "shapes[0].x0": s.step, "shapes[0].x1": s.step }));
   }
   drawLedger(s);
+  s.drawing = Promise.all(pending).finally(() => {
+    s.drawing = null;
+    if (s.redraw) {
+      s.redraw = false;
+      drawStep(s);
+    }
+  });
 }
 
 // ------------------------------------------------------------------------------------------- ledger, sliders
