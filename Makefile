@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run dev test lint bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 
 run: $(VENV)/.runtime
 	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT)
+
+# For development: error details on the page and reruns on save (the shipped config is a public deployment's).
+dev: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port $(PORT) --client.showErrorDetails full \
+		--server.fileWatcherType auto --server.runOnSave true
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

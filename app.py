@@ -1,24 +1,25 @@
 """Optimizer visualizer: how optimization algorithms move across 2D loss surfaces.
 
 Run with ``make run``. ``main()`` reads as a table of contents: read the state (the URL on
-the first visit, then the widgets) into a plain config, compute through cached functions,
-build pure figures, render, and write the config back to the URL so the link reproduces it.
+the first visit, then the widgets) into a plain config, draw the chosen view (each computes
+through cached functions and builds pure figures), and write the config back to the URL so
+the link reproduces it.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 
 import streamlit as st
 
-from ui.config import VIEWS, from_query, to_query
-from ui.controls import config_from_sidebar, ensure_defaults
-from ui.explore import EXPLORE_VIEWS
+from ui.config import SETTINGS, VIEWS, from_query, to_query
+from ui.controls import config_from_sidebar, ensure_defaults, keep_notices, setting_widget, show_notices
 from ui.lessons import LESSONS
-from ui.views import compare_view
+from ui.text import markdown_literal
 
-VIEW_TITLES = {"compare": "Compare runs", "basins": "Basin map", "sweep": "Hyperparameter sweep",
-               "ensemble": "Noise ensemble", "tune": "Fair comparison"}
+LOG = logging.getLogger("optimizer_visualizer")
+VIEW_FAILED = "This view could not be drawn with these settings."  # the guard tests look for it
 
 
 def freeze_startup_objects() -> None:
@@ -34,10 +35,9 @@ def read_url_once() -> None:
     """On a session's first run, load the link's state into the widgets and keep its notices."""
     if "run_ids" in st.session_state:
         return
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
-    config, notices = from_query(query)
+    config, notices = from_query({key: st.query_params.get_all(key) for key in st.query_params})
     ensure_defaults(config)
-    st.session_state["notices"] = notices
+    keep_notices(notices)
 
 
 def header(config, surface, error) -> None:
@@ -46,10 +46,9 @@ def header(config, surface, error) -> None:
         st.markdown("<style>h1{font-size:3.5rem !important} .stMarkdown p{font-size:1.3rem}</style>",
                     unsafe_allow_html=True)
     st.title("Optimizer visualizer")
-    for notice in st.session_state.get("notices", []):
-        st.warning(notice, icon=":material/link:")
+    show_notices(config)
     if error:
-        st.error(f"The formula was not accepted, so the last good surface is shown. {error}")
+        st.error(markdown_literal(f"The formula was not accepted, so the last good surface is shown. {error}"))
     lesson = LESSONS.get(config.lesson)
     if lesson:
         st.info(f"**{lesson.title}.** {lesson.text}", icon=":material/school:")
@@ -58,25 +57,27 @@ def header(config, surface, error) -> None:
     cols[1].caption(surface.lesson)
 
 
-def choose_view() -> str:
-    view = st.segmented_control("View", list(VIEWS), format_func=VIEW_TITLES.get, key="view",
-                                label_visibility="collapsed")
-    return view or "compare"
+def draw_view(config, surface) -> None:
+    """The view switch and the chosen view. An unexpected error in a view becomes one sentence on the page
+    (and its traceback goes to the server log), so no visitor ever sees a traceback or a file path."""
+    setting_widget("view", st, label_visibility="collapsed")
+    try:
+        VIEWS[config.view].render(config, surface)
+    except Exception:
+        LOG.exception("view %r failed for %s", config.view, to_query(config))
+        st.error(f"{VIEW_FAILED} Change a setting or reload the page; the error has been logged.",
+                 icon=":material/error:")
 
 
 def main() -> None:
     freeze_startup_objects()
-    presenting = st.query_params.get("present") == "1"  # a projector link opens with the controls hidden
+    presenting = st.query_params.get(SETTINGS["presentation"].extra["url"]) == "1"  # a projector link hides controls
     st.set_page_config(page_title="Optimizer visualizer", page_icon="📉", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "expanded")
     read_url_once()
     config, surface, error = config_from_sidebar()
     header(config, surface, error)
-    view = choose_view()
-    if view == "compare":
-        compare_view(config, surface)
-    else:
-        EXPLORE_VIEWS[view](config, surface)
+    draw_view(config, surface)
     st.query_params.from_dict(to_query(config))
 
 

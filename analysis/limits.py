@@ -6,15 +6,17 @@ The limits keep one request within a few seconds and well under 150 MB.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 import numpy as np
 
-from optimizers import OPTIMIZERS, Optimizer, get_optimizer
+from optimizers import OPTIMIZERS, Optimizer, get_optimizer, summarize
 from surfaces import Surface
 
 MAX_TRAJECTORIES = 300 * 300  # one map or sweep: at most a 300 x 300 grid
-MAX_STEPS = 2000
+MAX_STEPS = 1000  # for every run and analysis, the app's steps slider included (more points per path than
+# plots.runs.GL_THRESHOLD would switch the paths to WebGL, which a projector laptop without a GPU draws slowly)
 MIN_RESOLUTION, MAX_RESOLUTION = 10, 300
 MAX_ENSEMBLE = 200
 
@@ -132,3 +134,30 @@ def goal_text(surface: Surface, tol: float) -> str:
     if surface.optimal_value is None:
         return f"‖∇f‖ ≤ {tol:g}"
     return f"f − f* ≤ {tol:g}"
+
+
+# ---------------------------------------------------------------------------- cost
+
+
+BUDGET_SECONDS = 4.0  # the estimated work of one request (a map, a sweep, an ensemble), at most
+PROBE_STARTS, PROBE_STEPS = 256, 4
+
+
+def seconds_per_trajectory_step(optimizer: Optimizer, surface: Surface) -> float:
+    """The measured cost of one step of one trajectory of ``optimizer`` on ``surface``, on this machine now.
+
+    A short probe (256 starts spread over the view, 4 steps, a few milliseconds even for a large formula under
+    Newton) is timed: the cost of a surface and an optimizer varies by three orders of magnitude (a quadratic
+    under SGD, a typed formula under Newton), so no fixed table fits them all.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    side = int(np.sqrt(PROBE_STARTS))
+    grid = np.stack(np.meshgrid(np.linspace(x0, x1, side), np.linspace(y0, y1, side)), -1).reshape(-1, 2)
+    started = time.perf_counter()
+    summarize(optimizer, surface, grid, PROBE_STEPS)
+    return (time.perf_counter() - started) / (len(grid) * PROBE_STEPS)
+
+
+def affordable(count: int, cost_of_one: float, budget: float) -> int:
+    """How many of ``count`` items (trajectories, grid rows) fit in ``budget`` seconds at ``cost_of_one`` each."""
+    return int(min(count, budget / cost_of_one)) if cost_of_one > 0 else count

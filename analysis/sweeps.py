@@ -16,7 +16,7 @@ from optimizers import OPTIMIZERS, get_optimizer, summarize
 from surfaces import Surface
 from surfaces.params import Param
 
-from .basins import DIVERGED
+from .basins import DIVERGED, NONE
 from .limits import (
     MAX_RESOLUTION,
     check_count,
@@ -51,6 +51,7 @@ class Sweep(NamedTuple):
     final_f: np.ndarray  # (H, W)
     diverged: np.ndarray  # (H, W) bool
     minimum_index: np.ndarray  # (H, W) int
+    allowed: np.ndarray  # (H, W) bool: False where the cell breaks a required order (c1 < c2); such cells are not run
     fixed: Mapping[str, object]  # the other hyperparameters, as given
     start: np.ndarray  # (2,)
     steps: int
@@ -152,17 +153,27 @@ def sweep(
     hparams = {**fixed, xp.name: grid_x.ravel()}
     if yp:
         hparams[yp.name] = grid_y.ravel()
-    optimizer = get_optimizer(name, **hparams)  # ValueError names any value outside its domain
+    spec = OPTIMIZERS[name]
+    defaults = {p.name: p.default for p in spec.params}
+    full = defaults | hparams
+    allowed = np.ones(grid_x.size, dtype=bool)
+    for a, b in spec.ordered:  # a cell with c1 >= c2 is not allowed: it runs the defaults and is masked below
+        allowed &= np.asarray(full[a]) < np.asarray(full[b])
+    if not allowed.all():
+        for key in {key for pair in spec.ordered for key in pair}:
+            hparams[key] = np.where(allowed, full[key], defaults[key])
+    optimizer = get_optimizer(name, **hparams)  # ValueError names any value outside its domain (or out of order)
     x0 = np.broadcast_to(start, (grid_x.size, 2))
     s = summarize(optimizer, surface, x0, steps, tol=tol, radius=radius, noise=noise, seed=seed)
     shape = grid_x.shape
-    gone = s.diverged_at >= 0
+    gone = (s.diverged_at >= 0) & allowed
     return Sweep(
         name=name, x_param=xp, x_values=xs, y_param=yp, y_values=ys,
-        steps_to_tol=s.steps_to_tol.reshape(shape),
-        final_f=np.where(gone, np.nan, s.final_f).reshape(shape),
+        steps_to_tol=np.where(allowed, s.steps_to_tol, -1).reshape(shape),
+        final_f=np.where(gone | ~allowed, np.nan, s.final_f).reshape(shape),
         diverged=gone.reshape(shape),
-        minimum_index=np.where(gone, DIVERGED, s.nearest_minimum).reshape(shape),
+        minimum_index=np.where(gone, DIVERGED, np.where(allowed, s.nearest_minimum, NONE)).reshape(shape),
+        allowed=allowed.reshape(shape),
         fixed=fixed, start=start, steps=steps, tol=tol, goal=goal_text(surface, tol),
     )
 

@@ -23,6 +23,7 @@ import numpy as np
 from surfaces import Surface
 from surfaces.params import Param, Registry, validate
 
+from .minibatch import Minibatches, check_batch_size, check_seed
 from .schedules import Schedule
 
 __all__ = [
@@ -63,6 +64,13 @@ class OptimizerSpec:
     factory: Callable[..., Optimizer]
     params: Sequence[Param]
     family: str = "first-order"  # or "second-order"
+    ordered: tuple[tuple[str, str], ...] = ()  # pairs (a, b) of hyperparameters that must satisfy a < b
+
+    def order_violations(self, values: Mapping[str, Any]) -> list[str]:
+        """One sentence for each pair of ``ordered`` that ``values`` (defaults filled in) breaks."""
+        full = {p.name: p.default for p in self.params} | dict(values)
+        return [f"parameters {a!r} and {b!r} must satisfy {a} < {b}, got {a}={full[a]!r}, {b}={full[b]!r}"
+                for a, b in self.ordered if np.any(np.asarray(full[a]) >= np.asarray(full[b]))]
 
     @property
     def doc(self) -> str:
@@ -98,6 +106,8 @@ def get_optimizer(name: str, **hparams) -> Optimizer:
     if schedule is not None:
         hparams = {**hparams, "lr": schedule.lr}
     values = validate(spec.params, hparams, owner=name)
+    if broken := spec.order_violations(values):
+        raise ValueError(f"{name}: {broken[0]}")
     if schedule is not None:
         values["lr"] = Schedule(schedule.name, values["lr"], schedule.params)
     return spec.factory(**values)
@@ -127,6 +137,9 @@ def add_weight_decay(g: Array, x: Array, weight_decay) -> Array:
 class Oracle:
     """The surface as an optimizer sees it during a run.
 
+    On a finite-sum surface with ``batch_size`` B < n, ``f``, ``grad`` and ``hess`` are means over the B examples
+    of the current step (see ``optimizers.minibatch``): every evaluation within a step, a look-ahead or a line
+    search included, sees the same batch, as a closure over one batch does in torch.
     Gradients carry the run's Gaussian noise (``noise`` is sigma; independent for each
     trajectory and each call, reproducible from ``seed``) and are clipped to ``clip_norm``.
     ``f``, ``grad`` and ``hess`` count evaluations per trajectory; ``active`` masks a call
@@ -134,11 +147,18 @@ class Oracle:
     Values at the current iterate are computed once and shared with the run's recorder.
     """
 
-    def __init__(self, surface: Surface, n: int, *, noise=0.0, clip_norm=None, seed=0):
+    def __init__(self, surface: Surface, n: int, *, noise=0.0, clip_norm=None, seed=0, batch_size=None):
         self.surface = surface
         self.noise = column(noise)
         self.clip_norm = None if clip_norm is None else column(clip_norm)
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed(seed, n).tolist())  # an int, or one per trajectory
+        self.data = surface.finite_sum
+        if batch_size is not None and self.data is None:
+            raise ValueError(f"batch_size needs a surface made of examples; {surface.name!r} has none "
+                             "(use noise= for Gaussian gradient noise)")
+        size = None if self.data is None else check_batch_size(batch_size, self.data.n)
+        self.batches = None if size is None else Minibatches(self.data.n, size, n, seed)
+        self._t = 0
         self.n_f = np.zeros(n, dtype=np.int64)
         self.n_grad = np.zeros(n, dtype=np.int64)
         self.n_hess = np.zeros(n, dtype=np.int64)
@@ -146,8 +166,15 @@ class Oracle:
         self._cache: dict[str, Array] = {}
 
     # The current iterate: its true value and gradient are computed at most once per step.
-    def move_to(self, x: Array) -> None:
+    def move_to(self, x: Array, t: int | None = None) -> None:
+        """Make ``x`` current; ``t`` (the steps taken so far) picks the minibatch of the next step."""
         self._x, self._cache = x, {}
+        if t is not None:
+            self._t = t
+
+    def batch(self) -> Array | None:
+        """The example indices (N, b) of the current step, or None for the full batch."""
+        return None if self.batches is None else self.batches.at(self._t)
 
     def _at_current(self, x: Array, key: str, compute: Callable[[Array], Array]) -> Array:
         if x is not self._x:
@@ -167,7 +194,9 @@ class Oracle:
 
     def f(self, x: Array, active=None) -> Array:
         self._count(self.n_f, active)
-        return self.true_value(x)
+        if self.batches is None:
+            return self.true_value(x)
+        return self._at_current(x, "batch_f", lambda z: self.data.batch_value(z, self.batch()))
 
     def grad(self, x: Array, active=None) -> Array:
         """The stochastic, clipped gradient; at the current iterate the same draw is returned every time."""
@@ -176,7 +205,9 @@ class Oracle:
 
     def hess(self, x: Array, active=None) -> Array:
         self._count(self.n_hess, active)
-        return self._at_current(x, "hess", self.surface.hess)
+        if self.batches is None:
+            return self._at_current(x, "hess", self.surface.hess)
+        return self._at_current(x, "batch_hess", lambda z: self.data.batch_hess(z, self.batch()))
 
     def seen_grad(self) -> Array:
         """The gradient the optimizer was given at the current iterate (NaN if it asked for none)."""
@@ -188,7 +219,7 @@ class Oracle:
         self._cache["f"] = f
 
     def _noisy_grad(self, x: Array) -> Array:
-        g = self.true_grad(x)
+        g = self.true_grad(x) if self.batches is None else self.data.batch_grad(x, self.batch())
         if np.any(np.not_equal(self.noise, 0.0)):
             g = g + self.noise * self.rng.standard_normal(g.shape)
         if self.clip_norm is not None:  # torch.nn.utils.clip_grad_norm_, per trajectory
@@ -209,6 +240,8 @@ class Trajectory(NamedTuple):
     ``lrs`` (T, N) is the learning rate used by each step (NaN for methods without one).
     ``internals`` maps ``grad``, ``update`` and the optimizer's ledger fields (``m``, ``v``,
     ``step_size``) to (T, N, 2) arrays when the run was recorded, else it is empty.
+    On a finite-sum surface ``train_fs`` and ``test_fs`` (T+1, N) are the mean loss on the training and on the
+    held-out examples without the L2 penalty (``fs`` includes it); None on other surfaces.
     """
 
     xs: Array
@@ -220,6 +253,8 @@ class Trajectory(NamedTuple):
     n_grad: Array
     n_hess: Array
     internals: Mapping[str, Array]
+    train_fs: Array | None = None
+    test_fs: Array | None = None
 
 
 class Summary(NamedTuple):
@@ -267,14 +302,14 @@ def _learning_rate(optimizer: Optimizer, t: int, n: int) -> Array:
     return np.broadcast_to(np.asarray(value, dtype=float), (n,))
 
 
-def _iterate(optimizer, surface, x0, steps, *, noise, seed, clip_norm, on_iterate, on_step=None):
+def _iterate(optimizer, surface, x0, steps, *, noise, seed, clip_norm, batch_size, on_iterate, on_step=None):
     """The one loop over steps shared by :func:`run` and :func:`summarize`.
 
     At each iterate ``t`` it checks divergence (non-finite point or loss, or escape),
     freezes diverged trajectories as NaN, and hands ``(t, x, f, alive)`` to ``on_iterate``.
     """
     n = len(x0)
-    oracle = Oracle(surface, n, noise=noise, clip_norm=clip_norm, seed=seed)
+    oracle = Oracle(surface, n, noise=noise, clip_norm=clip_norm, seed=seed, batch_size=batch_size)
     radius = escape_radius(surface)
     diverged_at = np.full(n, -1, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
@@ -282,7 +317,7 @@ def _iterate(optimizer, surface, x0, steps, *, noise, seed, clip_norm, on_iterat
     with np.errstate(all="ignore"):  # overflow in a diverging run is expected and handled here
         state = optimizer.init(x)
         for t in range(steps + 1):
-            oracle.move_to(x)
+            oracle.move_to(x, t)
             f = oracle.true_value(x)
             escaped = ~(np.isfinite(f) & (np.abs(x[:, 0]) < radius) & (np.abs(x[:, 1]) < radius))
             newly = alive & escaped
@@ -313,10 +348,15 @@ def run(
     seed: int = 0,
     clip_norm=None,
     record: bool = False,
+    batch_size: int | None = None,
 ) -> Trajectory:
     """Run ``optimizer`` from every row of ``x0`` (N, 2) for ``steps`` steps; see :class:`Trajectory`.
 
-    ``noise`` is the standard deviation of Gaussian noise added to each gradient (a stand-in
+    ``batch_size`` B (finite-sum surfaces only): each step's gradient is the mean over B examples drawn without
+    replacement within an epoch, independently for each trajectory (torch's ``DataLoader(shuffle=True)``); None
+    or B >= n is the full gradient. ``seed`` fixes the batches: one whole number, or one per trajectory (then
+    each row equals its run alone with that seed).
+    ``noise`` is the standard deviation of Gaussian noise added to each gradient (on test functions a stand-in
     for minibatch noise: pass sigma/sqrt(B) for batch size B); same ``seed``, same noise.
     ``clip_norm`` clips each trajectory's gradient to that norm. ``record`` keeps the
     per-step internals for the ledger (it costs memory proportional to N * steps).
@@ -328,10 +368,14 @@ def run(
     grad_norms = np.empty((steps + 1, n))
     lrs = np.empty((steps, n))
     internals: dict[str, Array] = {}
+    data = surface.finite_sum
+    train_fs, test_fs = (None, None) if data is None else (np.empty((steps + 1, n)), np.empty((steps + 1, n)))
 
     def on_iterate(t, x, f, oracle):
         xs[t], fs[t] = x, f
         grad_norms[t] = np.linalg.norm(oracle.true_grad(x), axis=-1)
+        if data is not None:
+            train_fs[t], test_fs[t] = data.train_loss(x), data.test_loss(x)
 
     def on_step(t, x, x_next, state, oracle):
         lrs[t] = _learning_rate(optimizer, t, n)
@@ -345,10 +389,11 @@ def run(
             internals[key][t] = np.broadcast_to(value, (n, 2))
 
     oracle, diverged_at = _iterate(
-        optimizer, surface, x0, steps, noise=noise, seed=seed, clip_norm=clip_norm,
+        optimizer, surface, x0, steps, noise=noise, seed=seed, clip_norm=clip_norm, batch_size=batch_size,
         on_iterate=on_iterate, on_step=on_step,
     )
-    return Trajectory(xs, fs, grad_norms, diverged_at, lrs, oracle.n_f, oracle.n_grad, oracle.n_hess, internals)
+    return Trajectory(xs, fs, grad_norms, diverged_at, lrs, oracle.n_f, oracle.n_grad, oracle.n_hess, internals,
+                      train_fs=train_fs, test_fs=test_fs)
 
 
 def summarize(
@@ -362,6 +407,7 @@ def summarize(
     noise=0.0,
     seed: int = 0,
     clip_norm=None,
+    batch_size: int | None = None,
 ) -> Summary:
     """Like :func:`run` but keeps O(N) memory: final points, steps to tolerance, basin reached."""
     x0 = _check_run_args(x0, steps)
@@ -379,7 +425,8 @@ def summarize(
         last["x"], last["f"] = x, f
 
     oracle, diverged_at = _iterate(
-        optimizer, surface, x0, steps, noise=noise, seed=seed, clip_norm=clip_norm, on_iterate=on_iterate
+        optimizer, surface, x0, steps, noise=noise, seed=seed, clip_norm=clip_norm, batch_size=batch_size,
+        on_iterate=on_iterate,
     )
     index, distance = surface.nearest_minimum(last["x"])
     index = np.where(distance <= radius, index, -1)

@@ -78,11 +78,6 @@ def _norm(v: Array) -> Array:
     return np.hypot(v[:, 0], v[:, 1])
 
 
-def _c1_c2(name: str, c1, c2) -> None:
-    if np.any(np.asarray(c1) >= np.asarray(c2)):
-        raise ValueError(f"{name}: parameters 'c1' and 'c2' must satisfy 0 < c1 < c2 < 1, got c1={c1!r}, c2={c2!r}")
-
-
 def _value_and_grad(x: Array, state, oracle) -> tuple[Array, Array]:
     """Value and gradient at the current iterate, reusing what the last line search computed.
 
@@ -124,6 +119,9 @@ def _converged(g: Array, state) -> tuple[Array, Array]:
 
 
 # ---------------------------------------------------------------------------- hyperparameters
+
+
+WOLFE_ORDER = (("c1", "c2"),)  # the Wolfe conditions need 0 < c1 < c2 < 1
 
 
 def _c1(default: float = 1e-4) -> Param:
@@ -304,7 +302,7 @@ def _after_line_search(x, g, x_new, g_new, alpha, fresh, stalled, oracle):
     return s, y, pair, update, reset, stalled
 
 
-@register("BFGS", _c1(), _c2(0.9), family="second-order")
+@register("BFGS", _c1(), _c2(0.9), family="second-order", ordered=WOLFE_ORDER)
 def bfgs(c1, c2) -> Optimizer:
     r"""BFGS (Nocedal & Wright Algorithm 6.1) with a strong-Wolfe line search.
 
@@ -325,7 +323,6 @@ def bfgs(c1, c2) -> Optimizer:
     the identity. One value and one gradient per line-search trial; near the minimum the first
     trial is almost always accepted (superlinear convergence).
     """
-    _c1_c2("bfgs", c1, c2)
     c1_, c2_ = np.asarray(c1, dtype=float), np.asarray(c2, dtype=float)
 
     def init(x):
@@ -422,6 +419,7 @@ def _two_loop(g: Array, S: Array, Y: Array, count: Array) -> Array:
     _c1(),
     _c2(0.9),
     family="second-order",
+    ordered=WOLFE_ORDER,
 )
 def lbfgs(m, c1, c2) -> Optimizer:
     r"""Limited-memory BFGS (N&W Algorithms 7.4-7.5) with a strong-Wolfe line search.
@@ -444,7 +442,6 @@ def lbfgs(m, c1, c2) -> Optimizer:
     when the direction is not a descent direction or the search fails. ``m`` may differ per
     trajectory.
     """
-    _c1_c2("lbfgs", c1, c2)
     c1_, c2_ = np.asarray(c1, dtype=float), np.asarray(c2, dtype=float)
     memory = np.asarray(m, dtype=np.int64)
     size = int(memory.max())
@@ -511,6 +508,7 @@ class CGState(NamedTuple):
     _c1(),
     _c2(0.1),
     family="second-order",
+    ordered=WOLFE_ORDER,
 )
 def cg(variant, c1, c2) -> Optimizer:
     r"""Nonlinear conjugate gradient (N&W Algorithm 5.4 and section 5.2) with a strong-Wolfe line search.
@@ -534,7 +532,6 @@ def cg(variant, c1, c2) -> Optimizer:
     much as the last step did; the very first is a move of length at most 1. One value and one
     gradient per line-search trial.
     """
-    _c1_c2("cg", c1, c2)
     c1_, c2_ = np.asarray(c1, dtype=float), np.asarray(c2, dtype=float)
 
     def init(x):

@@ -11,13 +11,16 @@
 from .animation import MAX_FRAMES, frame_steps
 from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
+from .model import MODEL_KINDS, model_figure
 from .overlays import gradient_field, step_vectors
-from .runs import PALETTE, Overlays, RunView
+from .runs import OVERLAYS, PALETTE, Overlays, RunView, literal_text
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
 __all__ = [
     "KINDS",
     "MAX_FRAMES",
+    "MODEL_KINDS",
+    "OVERLAYS",
     "PALETTE",
     "Overlays",
     "RunView",
@@ -30,6 +33,8 @@ __all__ = [
     "gradient_field",
     "hint_for",
     "ledger_rows",
+    "literal_text",
+    "model_figure",
     "shown_values",
     "step_vectors",
     "steps_to_tol",

@@ -24,7 +24,8 @@ from .runs import (
     with_alpha,
 )
 
-KINDS = ("loss", "grad_norm", "distance", "lr")
+KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
+         "lr": "Learning rate in use"}  # the curves a user can pick: name -> title
 HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
 
 

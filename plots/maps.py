@@ -14,7 +14,8 @@ Colours used throughout:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import plotly.colors as pc
@@ -22,6 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from analysis import BasinMap, Ensemble, Sweep, minimum_label
+from optimizers import OPTIMIZERS
 from plots import SurfaceGrid, contour_figure
 from plots.runs import TEMPLATE
 from surfaces import Surface
@@ -30,12 +32,12 @@ from surfaces import Surface
 MINIMUM_COLORS = ["#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]
 NONE_COLOR = "#BDBDBD"  # light grey: ended near no listed minimum / never reached the tolerance
 DIVERGED_COLOR = "#000000"  # black: the run diverged
+NOT_ALLOWED_COLOR = "#F2D7E6"  # pale pink: a sweep cell whose hyperparameters break a required order (c1 < c2)
 SCALE = "Viridis"
 SCALE_RANGE = (0.2, 1.0)  # skip Viridis' near-black purple so it is never mistaken for "diverged"
 SPECIAL_WIDTH = 0.1  # share of the colour bar given to each special colour
 LOSS_FLOOR = 1e-16  # added before log10 so an exact minimum stays finite
 HOVER_TEXT_LIMIT = 40_000  # cells per heatmap with a text label on hover (text is heavy to send)
-COLOR_BY = ("minimum", "steps", "final_loss")
 
 
 # ---------------------------------------------------------------------------- colour scales
@@ -158,8 +160,7 @@ def basin_figure(
         rows=1, cols=len(maps), shared_yaxes=True, horizontal_spacing=0.02,
         subplot_titles=[label for label, _ in maps],
     )
-    painter = {"minimum": _minimum_traces, "steps": _steps_traces, "final_loss": _loss_traces}[color_by]
-    for col, trace in enumerate(painter(surface, [m for _, m in maps]), start=1):
+    for col, trace in enumerate(COLOR_BY[color_by].paint(surface, [m for _, m in maps]), start=1):
         fig.add_trace(trace, row=1, col=col)
         if len(surface.minima):
             fig.add_trace(
@@ -275,16 +276,23 @@ def sweep_figure(sweep: Sweep, *, theory: dict | None = None) -> go.Figure:
     yc = axis_coordinates(sweep.y_values, y_log) if yp else np.zeros(1)
     reached = (sweep.steps_to_tol >= 0) & ~sweep.diverged
     values = np.where(reached, sweep.steps_to_tol, np.nan).astype(float)
-    not_reached = ~sweep.diverged & ~reached
-    enc = _Encoded([values], [("not reached", NONE_COLOR), ("diverged", DIVERGED_COLOR)], log=False, best="low")
+    not_reached = ~sweep.diverged & ~reached & sweep.allowed
+    specials = [("not reached", NONE_COLOR), ("diverged", DIVERGED_COLOR)]
+    masks = [not_reached, sweep.diverged]
     labels = _steps_labels(sweep.steps_to_tol, sweep.diverged, sweep.steps)
+    if not sweep.allowed.all():
+        order = ", ".join(f"{a} < {b}" for a, b in OPTIMIZERS[sweep.name].ordered)
+        specials.append((f"not allowed ({order})", NOT_ALLOWED_COLOR))
+        masks.append(~sweep.allowed)
+        labels = np.where(sweep.allowed, labels, f"not allowed: needs {order}")
+    enc = _Encoded([values], specials, log=False, best="low")
     grid_x, grid_y = np.meshgrid(sweep.x_values, sweep.y_values)
     custom = np.stack([grid_x, grid_y], axis=-1).astype(np.float32)
     hover = f"{xp.name} = %{{customdata[0]:.4g}}<br>"
     hover += (f"{yp.name} = %{{customdata[1]:.4g}}<br>" if yp else "") + "%{text}<extra></extra>"
     fig = go.Figure(
         go.Heatmap(
-            x=xc, y=yc, z=enc.z(values, [not_reached, sweep.diverged]), zmin=0.0, zmax=1.0,
+            x=xc, y=yc, z=enc.z(values, masks), zmin=0.0, zmax=1.0,
             colorscale=enc.colorscale(), colorbar=enc.colorbar("steps to tol"),
             text=labels, customdata=custom, hovertemplate=hover, name="sweep",
         )
@@ -435,3 +443,17 @@ def ensemble_curves_figure(ens: Ensemble, *, color: str = "#0072B2", log_y: bool
         legend={"orientation": "h", "y": -0.25},
     )
     return fig
+
+
+class Colouring(NamedTuple):
+    """One way to colour a basin map: its title in the app, and the painter of one heatmap per map."""
+
+    title: str
+    paint: Callable[[Surface, list[BasinMap]], list[go.Heatmap]]
+
+
+COLOR_BY = {  # the basin map's colourings: adding one is one entry
+    "minimum": Colouring("minimum reached", _minimum_traces),
+    "steps": Colouring("steps to tolerance", _steps_traces),
+    "final_loss": Colouring("final loss", _loss_traces),
+}

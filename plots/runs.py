@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -51,15 +52,50 @@ class RunView(NamedTuple):
     optimizer: str | None = None
 
 
+def _overlay(label: str):
+    return field(default=False, metadata={"overlay": label})
+
+
 @dataclass(frozen=True)
 class Overlays:
-    """Optional layers of the contour view."""
+    """Optional layers of the contour view. Each field made by ``_overlay`` is one the user can switch on
+    (its label in the app); adding an overlay is adding a field here and its drawing in the builder."""
 
-    gradient_field: bool = False
-    eigen_directions: bool = False
-    polyak: bool = False
-    step_arrows: bool = False
-    markers: bool = True  # a marker at each iterate
+    gradient_field: bool = _overlay("gradient field")
+    eigen_directions: bool = _overlay("Hessian eigen-directions")
+    polyak: bool = _overlay("Polyak-averaged paths")
+    step_arrows: bool = _overlay("arrows at the current step")
+    markers: bool = True  # a marker at each iterate (not a user overlay: the HTML export draws lines only)
+
+
+OVERLAYS = {f.name: f.metadata["overlay"] for f in fields(Overlays) if "overlay" in f.metadata}  # name: label
+
+
+def plotly_literal(text: str) -> str:
+    """``text`` for a Plotly name, title or annotation: its pseudo-HTML tags (``<a href>``, ``<span style>``)
+    shown as typed, not obeyed (plotly.js turns the entities back into the characters)."""
+    return html.escape(str(text), quote=False)
+
+
+def literal_text(fig: go.Figure) -> go.Figure:
+    """Make every text a user can put into ``fig`` literal: trace names and hover texts, titles, annotations.
+
+    Run labels come from links and text boxes. Our own builders put markup only in hover templates, which
+    this leaves alone. Call it once, where a figure leaves Python (twice would show "&amp;lt;").
+    """
+    def mend(holder, attribute: str) -> None:
+        value = getattr(holder, attribute, None)
+        if isinstance(value, str) and (literal := plotly_literal(value)) != value:  # setting costs validation
+            setattr(holder, attribute, literal)
+
+    for trace in fig.data:
+        mend(trace, "name")
+        mend(trace, "hovertext")
+    for annotation in fig.layout.annotations:
+        mend(annotation, "text")
+        mend(annotation, "hovertext")
+    mend(fig.layout.title, "text")
+    return fig
 
 
 def with_alpha(color: str, alpha: float) -> str:

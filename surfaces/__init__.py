@@ -6,8 +6,10 @@
 array([0.])
 """
 
-from . import catalog  # noqa: F401  (registers the built-in surfaces)
-from .base import SURFACES, Surface, SurfaceSpec, get_surface, register, surface_from_expression
+from . import catalog, datasets  # noqa: F401  (registers the built-in and the dataset surfaces)
+from .base import SURFACES, FiniteSum, Surface, SurfaceSpec, get_surface, register, surface_from_expression
 from .params import Param
 
-__all__ = ["SURFACES", "Param", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
+__all__ = [
+    "SURFACES", "FiniteSum", "Param", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression",
+]

@@ -15,10 +15,113 @@ import numpy as np
 from .autodiff import derivatives
 from .params import Param, Registry, validate
 
-__all__ = ["SURFACES", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
+__all__ = ["SURFACES", "FiniteSum", "Surface", "SurfaceSpec", "get_surface", "register", "surface_from_expression"]
 
 Array = np.ndarray
 Expression = Callable[[object, object], object]  # (x, y) -> value, on arrays or jets
+# (p, q, inputs, targets) -> per-example losses: the two parameters as arrays or jets of shape (..., 1),
+# inputs (..., m, d) and targets (..., m) broadcast against them
+ExampleLoss = Callable[[object, object, Array, Array], object]
+CHUNK_VALUES = 1 << 20  # per-example values held at once: a 200 x 200 grid over 200 examples is done in pieces
+
+
+@dataclass(frozen=True, eq=False)
+class FiniteSum:
+    r"""The examples behind a surface :math:`f(w) = \frac1n \sum_i \ell(w; x_i, y_i) + \tfrac12 \lambda \|w\|^2`.
+
+    ``loss`` is written once and serves values (on arrays) and exact derivatives (on jets). ``x`` (n, d) and ``y``
+    (n,) are the training split, ``test_x`` and ``test_y`` a held-out split drawn from the same generator;
+    ``outlier`` (n,) marks corrupted training examples. Each example's loss includes the penalty, so
+    ``f = mean_i ell_i`` exactly and a minibatch gradient is the mean of its examples' gradients.
+    ``model`` names what ``plots.model`` draws ("line", "boundary", "curve", "slice"); ``predict(w, x)`` gives
+    the model's output (..., m) at parameters ``w`` (..., 1, 2) for inputs ``x`` (m, d), for the plot.
+    """
+
+    loss: ExampleLoss
+    x: Array
+    y: Array
+    test_x: Array
+    test_y: Array
+    l2: float = 0.0
+    outlier: Array | None = None
+    model: str = "curve"
+    predict: Callable[[Array, Array], Array] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    def _terms(self, w: Array, x: Array, y: Array, order: int):
+        """Per-example losses at ``w`` (..., 2) on examples (..., m): an array (order 0) or a Jet."""
+        w = w[..., None, :]  # (..., 1, 2) against (..., m)
+        if order == 0:
+            return self.loss(w[..., 0], w[..., 1], x, y)
+        return derivatives(lambda p, q: self.loss(p, q, x, y), w, order)
+
+    def _mean(self, w: Array, x: Array, y: Array, order: int, penalty: bool):
+        """Mean over the examples of the value (order 0), gradient (1) or Hessian (2), with ½λ‖w‖² if ``penalty``."""
+        with np.errstate(all="ignore"):
+            terms = self._terms(w, x, y, order)
+            if order == 0:
+                out = np.mean(np.broadcast_to(terms, w.shape[:-1] + y.shape[-1:]), axis=-1)
+            elif order == 1:
+                out = np.mean(terms.grad, axis=-2)
+            else:
+                out = np.mean(terms.hess, axis=-3)
+        if not penalty or self.l2 == 0.0:
+            return out
+        if order == 0:
+            return out + 0.5 * self.l2 * np.sum(w * w, axis=-1)
+        if order == 1:
+            return out + self.l2 * w
+        return out + self.l2 * np.eye(2)
+
+    def _chunked(self, w, x, y, order: int, penalty: bool) -> Array:
+        """:meth:`_mean` on every point of ``w`` (..., 2), a block of points at a time to bound the memory."""
+        w = _points(w)
+        lead = w.shape[:-1]
+        flat = w.reshape(-1, 2)
+        size = max(1, CHUNK_VALUES // max(1, len(y)))
+        parts = [self._mean(flat[i:i + size], x, y, order, penalty) for i in range(0, len(flat), size)]
+        out = np.concatenate(parts) if parts else np.empty((0,) + (2,) * order)
+        return out.reshape(lead + out.shape[1:])
+
+    # -- the whole training set (the surface itself) and the held-out split --------------------------------------
+    def value(self, w) -> Array:
+        """f(w) over the training set, penalty included: shape (...)."""
+        return self._chunked(w, self.x, self.y, 0, True)
+
+    def gradient(self, w) -> Array:
+        return self._chunked(w, self.x, self.y, 1, True)
+
+    def hessian(self, w) -> Array:
+        return self._chunked(w, self.x, self.y, 2, True)
+
+    def train_loss(self, w) -> Array:
+        """The mean training loss without the penalty (what the generalization gap compares)."""
+        return self._chunked(w, self.x, self.y, 0, False)
+
+    def test_loss(self, w) -> Array:
+        """The mean loss on the held-out split, without the penalty."""
+        return self._chunked(w, self.test_x, self.test_y, 0, False)
+
+    # -- minibatches: w (N, 2), index (N, B) picks each trajectory's examples ------------------------------------
+    def batch_value(self, w: Array, index: Array) -> Array:
+        """Each trajectory's loss (N,) on its own examples ``index`` (N, B), penalty included."""
+        return self._mean(w, self.x[index], self.y[index], 0, True)
+
+    def batch_grad(self, w: Array, index: Array) -> Array:
+        """The minibatch gradient (N, 2): the mean of the per-example gradients of ``index`` (N, B)."""
+        return self._mean(w, self.x[index], self.y[index], 1, True)
+
+    def batch_hess(self, w: Array, index: Array) -> Array:
+        return self._mean(w, self.x[index], self.y[index], 2, True)
+
+    def example_grads(self, w: Array, index: Array) -> Array:
+        """Per-example gradients (N, B, 2) of the examples ``index`` (N, B) at ``w`` (N, 2), penalty included."""
+        with np.errstate(all="ignore"):
+            g = self._terms(w, self.x[index], self.y[index], 1).grad
+        return g + self.l2 * w[:, None, :]
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +148,7 @@ class Surface:
     log_scale: bool = False  # draw contours of log(f - f*) because the range is wide
     eigenvalues: Array | None = None  # of the (constant) Hessian, for quadratics
     eigenvectors: Array | None = None  # columns, matching ``eigenvalues``
+    finite_sum: FiniteSum | None = None  # the examples, when f is an average over a dataset (surfaces.datasets)
 
     def nearest_minimum(self, points: Array) -> tuple[Array, Array]:
         """Index of the nearest listed minimum and the distance to it, for points ``(..., 2)``."""

@@ -262,13 +262,16 @@ ACKLEY_SMOOTHING = 1e-4
 def ackley() -> Surface:
     r"""Ackley, smoothed at the origin so the gradient exists everywhere:
 
-    :math:`-20\exp(-0.2\sqrt{(x^2+y^2)/2 + \delta}) - \exp(\tfrac12(\cos 2\pi x + \cos 2\pi y)) + e + 20`
-    with :math:`\delta = 10^{-4}`, which moves the minimum value at the origin from 0 to about 0.04.
+    :math:`-20 e^{-0.2\sqrt{(x^2+y^2)/2 + \delta}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20 e^{-0.2\sqrt{\delta}}`
+    with :math:`\delta = 10^{-4}`. The smoothing alone would lift the minimum to about 0.04; the constant
+    :math:`20 e^{-0.2\sqrt{\delta}}` in place of the usual 20 puts it back: f* = 0 at the origin, as in the
+    literature.
     """
+    offset = 20.0 * np.exp(-0.2 * np.sqrt(ACKLEY_SMOOTHING))  # the value of 20 e^{-0.2 r} at the origin
 
     def expression(x, y):
         r = sqrt(0.5 * (x * x + y * y) + ACKLEY_SMOOTHING)
-        return -20.0 * exp(-0.2 * r) - exp(0.5 * (cos(TAU * x) + cos(TAU * y))) + np.e + 20.0
+        return (offset - 20.0 * exp(-0.2 * r)) + (np.e - exp(0.5 * (cos(TAU * x) + cos(TAU * y))))
 
     return _from_expression(
         "ackley",
@@ -276,7 +279,8 @@ def ackley() -> Surface:
         bounds=((-4, 4), (-4, 4)),
         minima=[(0.0, 0.0)],
         start=(-3.3, 2.8),
-        latex=r"f(x,y) = -20 e^{-0.2\sqrt{(x^2+y^2)/2 + \delta}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
+        latex=r"f(x,y) = -20 e^{-0.2\sqrt{(x^2+y^2)/2 + \delta}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e"
+              r" + 20 e^{-0.2\sqrt{\delta}}",
         lesson="A funnel covered in ripples: the global trend points home, the local gradient often does not.",
     )
 

@@ -21,8 +21,9 @@ class Param:
 
     ``low``/``high`` bound the slider; ``domain`` bounds what is valid (``None`` = unbounded),
     with ``open_low``/``open_high`` marking strict inequalities (``0 <= beta < 1``).
-    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"choice"`` (then ``choices`` lists them)
-    or ``"text"`` (a string of at most ``high`` characters).
+    ``kind`` is ``"float"``, ``"int"``, ``"bool"``, ``"choice"`` (then ``choices`` lists them),
+    ``"multi"`` (a tuple of distinct ``choices``) or ``"text"`` (a string of at most ``high`` characters).
+    ``choices`` may be a registry that other modules fill (the app's views): it is read when used.
     """
 
     name: str
@@ -43,8 +44,8 @@ class Param:
 
     def describe_domain(self) -> str:
         """The valid range as a person would write it, for error messages."""
-        if self.kind == "choice":
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind in ("choice", "multi"):
+            return ("one of " if self.kind == "choice" else "some of ") + ", ".join(repr(c) for c in self.choices)
         if self.kind == "bool":
             return "True or False"
         lo, hi = self.domain
@@ -62,6 +63,10 @@ class Param:
             if value not in self.choices:
                 raise ValueError(f"{where} must be {self.describe_domain()}, got {value!r}")
             return value
+        if self.kind == "multi":
+            if not isinstance(value, tuple | list) or any(v not in self.choices for v in value):
+                raise ValueError(f"{where} must be {self.describe_domain()}, got {value!r}")
+            return tuple(dict.fromkeys(value))
         if self.kind == "text":
             if not isinstance(value, str) or len(value) > self.high:
                 raise ValueError(f"{where} must be text of at most {self.high:g} characters")
@@ -129,6 +134,11 @@ class Registry(dict):
             return factory
 
         return deco
+
+    def add(self, spec):
+        """File a ready-made entry under its ``name`` (for entries that are not factories: the app's views)."""
+        self[spec.name] = spec
+        return spec
 
     def spec(self, name: str):
         """The entry for ``name``, or a ValueError listing what is available."""

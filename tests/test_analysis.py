@@ -11,6 +11,7 @@ import pytest
 
 from analysis import (
     DIVERGED,
+    MAX_STEPS,
     NONE,
     BasinMap,
     basin_map,
@@ -265,7 +266,7 @@ def test_ensemble_that_diverges_gives_nan_bands_without_warnings(bowl):
         (lambda s: basin_map("sgd", s, resolution=301), "resolution must be a whole number from 10 to 300"),
         (lambda s: basin_map("sgd", s, resolution=9), "resolution"),
         (lambda s: basin_map("sgd", s, resolution=50.5), "resolution"),
-        (lambda s: basin_map("sgd", s, steps=2001), "steps must be a whole number from 1 to 2000"),
+        (lambda s: basin_map("sgd", s, steps=MAX_STEPS + 1), f"steps must be a whole number from 1 to {MAX_STEPS}"),
         (lambda s: basin_map("sgd", s, tol=0.0), "tol must be a positive number"),
         (lambda s: basin_map("sgd", s, bounds=((1, 0), (0, 1))), "min < max"),
         (lambda s: basin_map(get_optimizer("sgd", lr=[0.1, 0.2]), s), "must be one number"),
@@ -412,3 +413,41 @@ def test_ensemble_figures(bowl):
 def test_basin_map_is_a_named_tuple_of_arrays(himmelblau_map):
     assert isinstance(himmelblau_map, BasinMap)
     assert himmelblau_map.minimum_index.dtype.kind == "i" and himmelblau_map.diverged.dtype == bool
+
+
+# ---------------------------------------------------------------------------- required orders and the budget
+
+
+def test_a_sweep_over_c1_and_c2_masks_the_cells_that_break_their_order():
+    rosenbrock = get_surface("rosenbrock")
+    c1s, c2s = np.array([1e-4, 0.05, 0.3]), np.array([0.01, 0.2, 0.9])
+    s = sweep("bfgs", rosenbrock, x_param="c1", x_values=c1s, y_param="c2", y_values=c2s, steps=60)
+    np.testing.assert_array_equal(s.allowed, c1s[None, :] < c2s[:, None])
+    assert np.all(s.steps_to_tol[~s.allowed] == -1) and np.all(np.isnan(s.final_f[~s.allowed]))
+    for i, j in zip(*np.nonzero(s.allowed), strict=True):  # an allowed cell is exactly its own run
+        alone = summarize(get_optimizer("bfgs", c1=c1s[j], c2=c2s[i]), rosenbrock, [rosenbrock.start], 60)
+        assert s.steps_to_tol[i, j] == alone.steps_to_tol[0]
+
+
+def test_the_measured_cost_orders_cheap_and_expensive_work():
+    from analysis.limits import affordable, seconds_per_trajectory_step
+
+    bowl, formula = get_surface("ill_conditioned_bowl"), get_surface("custom", formula="sin(x)*cos(y)+x^2/9+y^2/9")
+    cheap = min(seconds_per_trajectory_step(get_optimizer("sgd", lr=0.01), bowl) for _ in range(3))
+    dear = min(seconds_per_trajectory_step(get_optimizer("newton"), formula) for _ in range(3))
+    assert 0 < cheap < dear
+    assert affordable(10**9, 1e-3, budget=4.0) == 4000 and affordable(10, 1e-3, budget=4.0) == 10
+
+
+def test_a_basin_request_above_the_budget_is_drawn_smaller_and_says_so():
+    from ui.explore import BUDGET_SECONDS, RESOLUTIONS, fit_basin_budget
+
+    cost = 1e-6  # seconds per trajectory-step
+    assert fit_basin_budget([cost], 100, 100) == (100, 100, "")  # 1 s
+    resolution, steps, said = fit_basin_budget([cost] * 8, 300, 1000)  # 720 s asked
+    assert resolution in RESOLUTIONS and resolution < 300 and steps <= 1000
+    assert 8 * cost * resolution**2 * steps <= BUDGET_SECONDS
+    assert "300×300" in said and f"{resolution}×{resolution}" in said
+    resolution, steps, said = fit_basin_budget([1e-4] * 8, 300, 1000)  # even 50 x 50 is too much: fewer steps
+    assert resolution == RESOLUTIONS[0] and steps < 1000 and "first" in said
+    assert 8 * 1e-4 * resolution**2 * steps <= BUDGET_SECONDS

@@ -161,9 +161,9 @@ def bowl_formula(kappa: float, angle: float):
 
 
 def ackley_formula(x, y):
-    """Ackley with the documented smoothing delta = 1e-4 under the square root."""
+    """Ackley with the documented smoothing delta = 1e-4 under the square root, shifted so that f(0, 0) = 0."""
     r = sqrt(0.5 * (x**2 + y**2) + 1e-4)
-    return -20 * exp(-0.2 * r) - exp(0.5 * (cos(2 * np.pi * x) + cos(2 * np.pi * y))) + np.e + 20
+    return -20 * exp(-0.2 * r) - exp(0.5 * (cos(2 * np.pi * x) + cos(2 * np.pi * y))) + np.e + 20 * np.exp(-0.2 * 0.01)
 
 
 def goldstein_price_formula(x, y):
@@ -190,6 +190,13 @@ REFERENCE = {
     "goldstein_price": lambda p: goldstein_price_formula,
     "styblinski_tang": lambda p: lambda x, y: 0.5 * (x**4 - 16 * x**2 + 5 * x) + 0.5 * (y**4 - 16 * y**2 + 5 * y),
 }
+
+
+def test_ackley_minimum_is_zero_at_the_origin_as_in_the_literature():
+    ackley = get_surface("ackley")
+    assert ackley.optimal_value == 0.0
+    assert ackley.f(np.zeros(2)) == 0.0
+    np.testing.assert_array_equal(ackley.minima, [[0.0, 0.0]])
 
 
 @pytest.mark.parametrize("name", [n for n in REFERENCE if n in SURFACES])

@@ -6,18 +6,23 @@ unchanged run is served from the cache when another run, an overlay or the view 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
 
+from analysis import BasinMap, basin_map
+from analysis.limits import affordable, seconds_per_trajectory_step
 from optimizers import OPTIMIZERS, Trajectory, get_optimizer, make_schedule, run
 from optimizers.averaging import polyak_average
 from plots import surface_grid
 from surfaces import Surface, get_surface
 
-from .config import SHARED_HPARAMS, AppConfig, Items, RunConfig, items
+from .config import SHARED_HPARAMS, AppConfig, Items, RunConfig
 
 FAN_HALF = 12  # a live slider previews this many of its stops on either side of the current one (half a decade)
 FAN_POINTS = 60_000  # at most this many iterates per fan (members x (steps + 1)): the browser gets them all
@@ -124,6 +129,71 @@ def polyak_path(trajectory: Trajectory) -> np.ndarray:
     return polyak_average(trajectory.xs)
 
 
+# ---------------------------------------------------------------------------- basin maps
+
+
+class BasinRequest(NamedTuple):
+    """One basin map, as plain hashable values: the key of the map cache."""
+
+    surface: str
+    surface_params: Items
+    run: RunConfig
+    weight_decay: float
+    resolution: int
+    steps: int
+
+
+class _FinishedMaps:
+    """The last few finished basin maps of this server process, shared by every session (like ``st.cache_data``).
+
+    Not ``st.cache_data``: a map reports its progress to a progress bar while it is computed, and a cached
+    function that draws is replayed on a cache hit, which fails for an element created outside it.
+    """
+
+    def __init__(self, size: int):
+        self.size, self.maps, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, request: BasinRequest):
+        with self.lock:
+            if request in self.maps:
+                self.maps.move_to_end(request)
+            return self.maps.get(request)
+
+    def put(self, request: BasinRequest, result) -> None:
+        with self.lock:
+            self.maps[request] = result
+            while len(self.maps) > self.size:
+                self.maps.popitem(last=False)
+
+
+FINISHED_MAPS = _FinishedMaps(16)
+CHUNK_SECONDS = 0.3  # work between two progress reports: a setting changed mid-map stops it this soon
+
+
+def basin_cost(request: BasinRequest) -> float:
+    """Seconds per trajectory-step of this map's optimizer on its surface: 0 when the map is already made."""
+    if FINISHED_MAPS.get(request) is not None:
+        return 0.0
+    return seconds_per_trajectory_step(build_optimizer(request.run, request.weight_decay),
+                                       make_surface(request.surface, request.surface_params))
+
+
+def compute_basin_map(request: BasinRequest, cost: float, progress) -> BasinMap:
+    """The map for ``request``: from the cache, or computed in chunks of about CHUNK_SECONDS (at ``cost``
+    seconds per trajectory-step) with ``progress(fraction)`` after each, where Streamlit can stop a script
+    whose user has moved on."""
+    found = FINISHED_MAPS.get(request)
+    if found is not None:
+        return found
+    starts = request.resolution**2
+    chunk = max(1, affordable(starts, cost * request.steps, CHUNK_SECONDS))
+    result = basin_map(build_optimizer(request.run, request.weight_decay),
+                       make_surface(request.surface, request.surface_params),
+                       resolution=request.resolution, steps=request.steps, chunk=chunk, progress=progress)
+    FINISHED_MAPS.put(request, result)
+    return result
+
+
 # ---------------------------------------------------------------------------- cached (Streamlit's cache)
 
 
@@ -142,6 +212,3 @@ def cached_run(scene: Scene, run_config: RunConfig) -> Trajectory:
 def cached_fan(scene: Scene, run_config: RunConfig, name: str, values: tuple[float, ...]) -> Trajectory:
     return fan_run(scene, run_config, name, values)
 
-
-def with_hparam(run_config: RunConfig, name: str, value: float) -> RunConfig:
-    return replace(run_config, hparams=items({**dict(run_config.hparams), name: value}))

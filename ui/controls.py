@@ -1,8 +1,9 @@
-"""Sidebar controls, generated from the registries: no ``if`` per surface or optimizer.
+"""Sidebar controls, generated from the registries and the settings table: no ``if`` per setting.
 
-Widget values live in ``st.session_state`` under stable keys. :func:`apply_config` writes
-a whole :class:`AppConfig` into those keys (from the URL, or a lesson button), and
-:func:`sidebar` reads the widgets back into an :class:`AppConfig`.
+Widget values live in ``st.session_state`` under stable keys: a setting under its own name
+(``steps``), a surface parameter under ``surface.<surface>.<name>``, a run's hyperparameter under
+``run.<id>.<optimizer>.<name>``. :func:`apply_config` writes a whole :class:`AppConfig` into those
+keys (from the URL, or a lesson button), and :func:`config_from_sidebar` reads the widgets back.
 """
 
 from __future__ import annotations
@@ -18,26 +19,26 @@ from surfaces.params import Param
 
 from .compute import make_surface
 from .config import (
+    LESSONS,
     MAX_BATCH,
+    MAX_LABEL_LENGTH,
     MAX_RUNS,
-    MAX_STEPS,
-    OVERLAYS,
     PALETTE,
+    SETTINGS,
     SHARED_HPARAMS,
     AppConfig,
+    Notice,
     RunConfig,
+    choice_title,
     items,
     non_default,
+    start_params,
 )
-from .lessons import LESSONS
+from .text import markdown_literal
 
-OVERLAY_LABELS = {
-    "gradient_field": "gradient field",
-    "eigen_directions": "Hessian eigen-directions",
-    "polyak": "Polyak-averaged paths",
-    "step_arrows": "arrows at the current step",
-}
 LOG_SLIDER_POINTS_PER_DECADE = 24
+SHARED_SETTINGS = ("steps", "noise", "seed", "weight_decay", "clip_norm")  # the sidebar's "Shared settings"
+DISPLAY_SETTINGS = ("overlays", "show_3d", "presentation")  # and its "Display"
 
 
 # ---------------------------------------------------------------------------- one parameter
@@ -72,34 +73,52 @@ def nearest_option(options: list[float], value: float) -> float:
 
 
 def _linear_step(p: Param) -> float:
-    return 10.0 ** math.floor(math.log10((p.high - p.low) / 100.0))
+    return p.step or 10.0 ** math.floor(math.log10((p.high - p.low) / 100.0))
 
 
-def param_widget(p: Param, key: str, container=st.sidebar):
-    """The widget for one Param, chosen by its kind and scale; returns its value."""
+def param_widget(p: Param, key: str, container=st.sidebar, *, above: float | None = None,
+                 below: float | None = None, **options):
+    """The widget for one Param, chosen by its kind and scale; returns its value.
+
+    ``above``/``below`` exclude the values a related parameter rules out (c1 < c2), so they cannot be set.
+    ``options`` go to the widget (``label_visibility``, ``on_change``).
+    """
     if key not in st.session_state:
         st.session_state[key] = p.default
-    label, help_text = _label(p), p.help or None
+    options = {"help": p.help or None, **options}
+    label = _label(p)
     if p.kind == "bool":
-        return container.toggle(label, key=key, help=help_text)
-    if p.kind == "choice":
-        return container.selectbox(label, list(p.choices), key=key, help=help_text)
+        return container.toggle(label, key=key, **options)
+    if p.kind == "choice" and p.extra.get("widget") == "segmented":  # a row of buttons; none pressed: the default
+        if st.session_state[key] not in p.choices:
+            st.session_state[key] = p.default
+        return container.segmented_control(label, list(p.choices), key=key, format_func=lambda c: choice_title(p, c),
+                                           **options) or p.default
+    if p.kind in ("choice", "multi"):
+        widget = container.multiselect if p.kind == "multi" else container.selectbox
+        return widget(label, list(p.choices), key=key, format_func=lambda c: choice_title(p, c), **options)
     if p.kind == "text":
-        return container.text_input(label, key=key, help=help_text, max_chars=int(p.high))
+        return container.text_input(label, key=key, max_chars=int(p.high), **options)
     if p.kind == "int":
-        st.session_state[key] = int(st.session_state[key])
-        return container.slider(label, int(p.low), int(p.high), key=key, help=help_text)
-    st.session_state[key] = float(st.session_state[key])
+        st.session_state[key] = int(min(max(st.session_state[key], p.low), p.high))
+        if p.extra.get("widget") == "number":
+            return container.number_input(label, int(p.low), int(p.high), key=key, step=1, **options)
+        return container.slider(label, int(p.low), int(p.high), key=key, **options)
+    st.session_state[key] = float(min(max(st.session_state[key], p.low), p.high))
+    if p.extra.get("widget") == "number":
+        return container.number_input(label, float(p.low), float(p.high), key=key, step=_linear_step(p), **options)
     if p.log:
-        options = log_options(p, st.session_state[key])
-        if st.session_state[key] not in options:
-            st.session_state[key] = nearest_option(options, st.session_state[key])
-        return container.select_slider(label, options, key=key, help=help_text, format_func=lambda v: f"{v:g}")
-    return container.slider(label, float(p.low), float(p.high), key=key, help=help_text, step=_linear_step(p))
+        stops = [v for v in log_options(p, st.session_state[key])
+                 if (above is None or v > above) and (below is None or v < below)]
+        if st.session_state[key] not in stops:
+            st.session_state[key] = nearest_option(stops, st.session_state[key])
+        return container.select_slider(label, stops, key=key, format_func=lambda v: f"{v:g}", **options)
+    return container.slider(label, float(p.low), float(p.high), key=key, step=_linear_step(p), **options)
 
 
-def _params_from_widgets(params, prefix: str, container=st.sidebar) -> dict:
-    return {p.name: param_widget(p, f"{prefix}.{p.name}", container) for p in params}
+def setting_widget(name: str, container=st.sidebar, **options):
+    """The widget of one of the app's own settings (its key is the setting's name)."""
+    return param_widget(SETTINGS[name], name, container, **options)
 
 
 # ---------------------------------------------------------------------------- config -> widgets
@@ -110,7 +129,9 @@ def apply_config(config: AppConfig) -> None:
     state = st.session_state
     for key in [k for k in state if isinstance(k, str) and k.startswith(("run.", "surface."))]:
         del state[key]
-    state["surface"] = config.surface
+    for name in SETTINGS:
+        state[name] = getattr(config, name)
+    state["overlays"] = list(config.overlays)
     for name, value in config.surface_params:
         state[f"surface.{config.surface}.{name}"] = value
     surface = _surface_or_default(config)
@@ -120,10 +141,6 @@ def apply_config(config: AppConfig) -> None:
     state["next_run_id"] = len(config.runs)
     for run_id, run in enumerate(config.runs):
         _apply_run(run_id, run)
-    for name in ("steps", "noise", "seed", "weight_decay", "clip_norm", "view", "lesson", "presentation", "show_3d"):
-        state[name] = getattr(config, name)
-    state["overlays"] = list(config.overlays)
-    state["extras"] = dict(config.extras)
 
 
 def _apply_run(run_id: int, run: RunConfig) -> None:
@@ -144,6 +161,31 @@ def _surface_or_default(config: AppConfig):
         return make_surface(config.surface, config.surface_params)
     except ValueError:
         return make_surface(config.surface, ())
+
+
+# ---------------------------------------------------------------------------- the link's notices
+
+
+def keep_notices(notices: list[Notice]) -> None:
+    """Keep the link's notices for :func:`show_notices`."""
+    st.session_state["link_notices"] = list(notices)
+
+
+def show_notices(config: AppConfig) -> None:
+    """The link's notices that still apply, drawn as text (a link must not put Markdown on the page).
+
+    On the first run (after the sidebar is drawn) each notice notes the value of the widget it concerns; it is
+    dropped once that value changes, and a link-wide notice once anything in the config changes.
+    """
+    state = st.session_state
+    if "link_notices" in state:
+        state["notices"] = [(n.text, n.key, state.get(n.key)) for n in state.pop("link_notices")]
+        state["first_config"] = config
+    kept = [(text, key, value) for text, key, value in state.get("notices", [])
+            if (state.get(key) == value if key is not None else config == state["first_config"])]
+    state["notices"] = kept
+    for text, _, _ in kept:
+        st.warning(markdown_literal(text), icon=":material/link:")
 
 
 # ---------------------------------------------------------------------------- callbacks
@@ -194,7 +236,7 @@ def _surface_changed() -> None:
 
 
 def lesson_buttons() -> None:
-    with st.sidebar.expander("Lessons", expanded=False):
+    with st.sidebar.expander("Lessons", expanded=False, icon=":material/school:"):
         for lesson in LESSONS.values():
             st.button(lesson.title, key=f"lesson.{lesson.name}", on_click=_load_lesson, args=(lesson.name,),
                       width="stretch")
@@ -203,86 +245,84 @@ def lesson_buttons() -> None:
 def surface_controls() -> tuple[str, dict]:
     sb = st.sidebar
     sb.header("Surface")
-    name = sb.selectbox("Surface", list(SURFACES), key="surface", format_func=lambda n: SURFACES[n].title,
-                        on_change=_surface_changed, label_visibility="collapsed")
-    return name, _params_from_widgets(SURFACES[name].params, f"surface.{name}")
+    name = setting_widget("surface", sb, on_change=_surface_changed, label_visibility="collapsed")
+    return name, {p.name: param_widget(p, f"surface.{name}.{p.name}") for p in SURFACES[name].params}
+
+
+def _order_limits(spec, name: str, prefix: str) -> dict[str, float]:
+    """``above``/``below`` for hyperparameter ``name`` from the pairs that must stay ordered (c1 < c2)."""
+    def current(other: str) -> float:
+        return st.session_state.get(f"{prefix}.{other}", next(p.default for p in spec.params if p.name == other))
+
+    limits = {}
+    for smaller, larger in spec.ordered:
+        if name == smaller:
+            limits["below"] = current(larger)
+        if name == larger:
+            limits["above"] = current(smaller)
+    return limits
+
+
+def _run_editor(run_id: int, position: int) -> RunConfig:
+    """One run's widgets, in an expander that shows one line (colour, optimizer, learning rate) until opened."""
+    prefix = f"run.{run_id}"
+    optimizer = st.session_state.get(f"{prefix}.optimizer", "sgd")
+    with st.sidebar.expander(f"{position + 1}. {OPTIMIZERS[optimizer].title}", expanded=False,
+                             icon=":material/timeline:"):
+        top = st.columns([3, 1])
+        optimizer = top[0].selectbox("Optimizer", list(OPTIMIZERS), key=f"{prefix}.optimizer",
+                                     format_func=lambda n: OPTIMIZERS[n].title)
+        color = top[1].color_picker("Colour", key=f"{prefix}.color")
+        spec = OPTIMIZERS[optimizer]
+        hparams = {p.name: param_widget(p, f"{prefix}.{optimizer}.{p.name}", st,
+                                        **_order_limits(spec, p.name, f"{prefix}.{optimizer}"))
+                   for p in spec.params if p.name not in SHARED_HPARAMS}
+        schedule, schedule_params, batch = "constant", {}, 0
+        if any(p.name == "lr" for p in spec.params) and spec.family == "first-order":
+            schedule = st.selectbox("Learning-rate schedule", list(SCHEDULES), key=f"{prefix}.schedule",
+                                    format_func=lambda n: SCHEDULES[n].title)
+            schedule_params = {p.name: param_widget(p, f"{prefix}.schedule.{schedule}.{p.name}", st)
+                               for p in SCHEDULES[schedule].params}
+            batch = st.number_input("Batch size (0 = full batch, no noise)", 0, MAX_BATCH, step=1,
+                                    key=f"{prefix}.batch",
+                                    help="Gradient noise of standard deviation σ/√B stands in for a minibatch.")
+        label = st.text_input("Label", key=f"{prefix}.label", max_chars=MAX_LABEL_LENGTH, placeholder="automatic")
+        buttons = st.columns(2)
+        buttons[0].button("Duplicate", key=f"{prefix}.dup", on_click=_duplicate_run, args=(run_id,),
+                          width="stretch", disabled=len(st.session_state["run_ids"]) >= MAX_RUNS)
+        buttons[1].button("Remove", key=f"{prefix}.remove", on_click=_remove_run, args=(run_id,), width="stretch")
+    return RunConfig(
+        optimizer,
+        non_default(spec.params, hparams),
+        schedule,
+        non_default(SCHEDULES[schedule].params, schedule_params),
+        int(batch),
+        label.strip(),
+        color if color != PALETTE[position % len(PALETTE)] else "",
+    )
 
 
 def run_controls() -> tuple[RunConfig, ...]:
-    sb = st.sidebar
-    sb.header("Runs")
-    runs = []
-    names = list(OPTIMIZERS)
-    for position, run_id in enumerate(st.session_state["run_ids"]):
-        prefix = f"run.{run_id}"
-        optimizer = st.session_state.get(f"{prefix}.optimizer", "sgd")
-        color = st.session_state.get(f"{prefix}.color", PALETTE[position % len(PALETTE)])
-        with sb.expander(f":material/timeline: Run {position + 1}: {OPTIMIZERS[optimizer].title}", expanded=True):
-            top = st.columns([3, 1])
-            optimizer = top[0].selectbox("Optimizer", names, key=f"{prefix}.optimizer",
-                                         format_func=lambda n: OPTIMIZERS[n].title)
-            color = top[1].color_picker("Colour", key=f"{prefix}.color")
-            spec = OPTIMIZERS[optimizer]
-            hparams = {
-                p.name: param_widget(p, f"{prefix}.{optimizer}.{p.name}", st)
-                for p in spec.params if p.name not in SHARED_HPARAMS
-            }
-            schedule, schedule_params, batch = "constant", {}, 0
-            if any(p.name == "lr" for p in spec.params) and spec.family == "first-order":
-                schedule = st.selectbox("Learning-rate schedule", list(SCHEDULES), key=f"{prefix}.schedule",
-                                        format_func=lambda n: SCHEDULES[n].title)
-                schedule_params = {p.name: param_widget(p, f"{prefix}.schedule.{schedule}.{p.name}", st)
-                                   for p in SCHEDULES[schedule].params}
-                batch = st.number_input("Batch size (0 = full batch, no noise)", 0, MAX_BATCH, step=1,
-                                        key=f"{prefix}.batch",
-                                        help="Gradient noise of standard deviation σ/√B stands in for a minibatch.")
-            label = st.text_input("Label", key=f"{prefix}.label", max_chars=60, placeholder="automatic")
-            buttons = st.columns(2)
-            buttons[0].button("Duplicate", key=f"{prefix}.dup", on_click=_duplicate_run, args=(run_id,),
-                              width="stretch", disabled=len(st.session_state["run_ids"]) >= MAX_RUNS)
-            buttons[1].button("Remove", key=f"{prefix}.remove", on_click=_remove_run, args=(run_id,),
-                              width="stretch")
-        runs.append(RunConfig(
-            optimizer,
-            non_default(spec.params, hparams),
-            schedule,
-            non_default(SCHEDULES[schedule].params, schedule_params),
-            int(batch),
-            label.strip(),
-            color if color != PALETTE[position % len(PALETTE)] else "",
-        ))
-    sb.button("Add a run", on_click=_add_run, width="stretch",
-              disabled=len(st.session_state["run_ids"]) >= MAX_RUNS, icon=":material/add:")
-    return tuple(runs)
+    st.sidebar.header("Runs")
+    runs = tuple(_run_editor(run_id, position) for position, run_id in enumerate(st.session_state["run_ids"]))
+    st.sidebar.button("Add a run", on_click=_add_run, width="stretch",
+                      disabled=len(st.session_state["run_ids"]) >= MAX_RUNS, icon=":material/add:")
+    return runs
 
 
-def shared_controls() -> dict:
-    sb = st.sidebar
-    sb.header("Shared settings")
-    steps = sb.slider("Steps", 1, MAX_STEPS, key="steps")
-    cols = sb.columns(2)
-    start_x = cols[0].number_input("Start x", key="start_x", format="%.4g", step=0.1)
-    start_y = cols[1].number_input("Start y", key="start_y", format="%.4g", step=0.1)
-    sb.caption("Or click on the contour plot to set the start point.")
-    noise = sb.slider("Gradient noise σ (per example)", 0.0, 20.0, key="noise", step=0.1,
-                      help="Used by runs with a batch size B > 0, as noise of standard deviation σ/√B.")
-    seed = sb.number_input("Noise seed", 0, 2**31 - 1, key="seed", step=1)
-    weight_decay = sb.slider("Weight decay $\\lambda$", 0.0, 1.0, key="weight_decay", step=0.001,
-                             help="L2 penalty for every run (decoupled for AdamW, as in torch).")
-    clip_norm = sb.number_input("Clip gradient norm (0 = off)", 0.0, 1e6, key="clip_norm", step=1.0)
-    return dict(steps=int(steps), start=(float(start_x), float(start_y)), noise=float(noise), seed=int(seed),
-                weight_decay=float(weight_decay), clip_norm=float(clip_norm))
+def shared_controls(surface) -> dict:
+    with st.sidebar.expander("Shared settings", expanded=True, icon=":material/tune:"):
+        values = {name: setting_widget(name, st) for name in SHARED_SETTINGS}
+        cols = st.columns(2)
+        start = tuple(float(param_widget(p, p.name, column, format="%.4g"))
+                      for p, column in zip(start_params(surface), cols, strict=True))
+        st.caption("Or click on the contour plot to set the start point.")
+    return {**values, "start": start}
 
 
-def view_controls() -> dict:
-    sb = st.sidebar
-    sb.header("Display")
-    overlays = sb.multiselect("Overlays", list(OVERLAYS), key="overlays", format_func=OVERLAY_LABELS.get)
-    show_3d = sb.toggle("3D view", key="show_3d", help="The surface in 3D beside the contours (slower to redraw).")
-    presentation = sb.toggle("Presentation mode (large fonts)", key="presentation",
-                             help="For a projector. A link with this on opens with the controls hidden; "
-                                  "the « and » buttons hide and show them at any time.")
-    return dict(overlays=tuple(overlays), presentation=bool(presentation), show_3d=bool(show_3d))
+def display_controls() -> dict:
+    with st.sidebar.expander("Display", expanded=True, icon=":material/visibility:"):
+        return {name: setting_widget(name, st) for name in DISPLAY_SETTINGS}
 
 
 def ensure_defaults(config: AppConfig) -> None:
@@ -297,17 +337,22 @@ def config_from_sidebar() -> tuple[AppConfig, object | None, str | None]:
     name, typed_values = surface_controls()
     surface, surface_values, error = _surface_with_fallback(name, typed_values)
     runs = run_controls()
-    shared = shared_controls()
-    display = view_controls()
+    shared = shared_controls(surface)
+    display = display_controls()
+    state = st.session_state
     config = AppConfig(
         surface=name,
         surface_params=non_default(SURFACES[name].params, surface_values),
         runs=runs,
-        view=st.session_state.get("view", "compare"),
-        lesson=st.session_state.get("lesson", ""),
-        extras=items(st.session_state.get("extras", {})),
         **shared,
-        **display,
+        overlays=tuple(display["overlays"]),
+        show_3d=bool(display["show_3d"]),
+        presentation=bool(display["presentation"]),
+        # Drawn in the main area after the sidebar; their values are already in the session state.
+        view=state.get("view") or SETTINGS["view"].default,
+        lesson=state.get("lesson", ""),
+        step=min(int(state.get("step", 0)), shared["steps"]),
+        curve=state.get("curve") or SETTINGS["curve"].default,
     )
     return config, surface, error
 
@@ -323,7 +368,6 @@ def _surface_with_fallback(name: str, values: dict):
         st.session_state[key] = dict(values)
         return surface, values, None
     except ValueError as error:
-        st.sidebar.error(str(error), icon=":material/error:")
+        st.sidebar.error(markdown_literal(str(error)), icon=":material/error:")
         good = st.session_state.get(key, {})
         return make_surface(name, items(good)), good, str(error)
-

@@ -12,14 +12,15 @@ import numpy as np
 import streamlit as st
 
 import analysis
-from optimizers import OPTIMIZERS
-from plots.maps import basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
+from analysis.limits import BUDGET_SECONDS, affordable, seconds_per_trajectory_step
+from optimizers import OPTIMIZERS, get_optimizer
+from plots.maps import COLOR_BY, basin_figure, ensemble_curves_figure, ensemble_figure, sweep_figure
 from surfaces import Surface
 
-from .canvas import chart
-from .compute import build_optimizer, cached_grid, make_surface
-from .config import MAX_RUNS, AppConfig, Items, RunConfig, items
+from .compute import BasinRequest, basin_cost, build_optimizer, compute_basin_map, make_surface
+from .config import MAX_RUNS, VIEWS, AppConfig, Items, RunConfig, View, items
 from .controls import apply_config
+from .views import cached_grid, chart
 
 
 def _run_labels(config: AppConfig) -> list[str]:
@@ -50,12 +51,24 @@ def _pick_run(config: AppConfig, label: str, key: str) -> tuple[int, RunConfig] 
 # ---------------------------------------------------------------------------- basins
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_basin_map(name: str, params: Items, run: RunConfig, weight_decay: float, resolution: int, steps: int,
-                     _progress=None) -> analysis.BasinMap:
-    surface = make_surface(name, params)
-    optimizer = build_optimizer(run, weight_decay)
-    return analysis.basin_map(optimizer, surface, resolution=resolution, steps=steps, progress=_progress)
+RESOLUTIONS = (50, 75, 100, 150, 200, 300)
+
+
+def fit_basin_budget(costs: list[float], resolution: int, steps: int) -> tuple[int, int, str]:
+    """The largest resolution (then the most steps) whose maps fit the time budget, and a sentence saying what
+    was reduced (empty when nothing was). ``costs``: seconds per trajectory-step of each map still to compute."""
+    def seconds(res: int, n_steps: int) -> float:
+        return sum(costs) * res * res * n_steps
+
+    if seconds(resolution, steps) <= BUDGET_SECONDS:
+        return resolution, steps, ""
+    asked = f"{resolution}×{resolution} starts × {steps} steps would take about {seconds(resolution, steps):.0f} s"
+    fitting = [r for r in RESOLUTIONS if r < resolution and seconds(r, steps) <= BUDGET_SECONDS]
+    if fitting:
+        return fitting[-1], steps, f"{asked}, so the maps are drawn at {fitting[-1]}×{fitting[-1]}."
+    low = RESOLUTIONS[0]
+    fewer = max(1, int(BUDGET_SECONDS / seconds(low, 1)))
+    return low, fewer, f"{asked}, so the maps are drawn at {low}×{low} with the first {fewer} steps."
 
 
 def basins_view(config: AppConfig, surface: Surface) -> None:
@@ -64,28 +77,34 @@ def basins_view(config: AppConfig, surface: Surface) -> None:
     cols = st.columns([2, 1, 1])
     with cols[0]:
         chosen = _pick_runs(config, "Runs to map", "basins.runs")
-    resolution = cols[1].select_slider("Resolution", [50, 75, 100, 150, 200, 300], value=100, key="basins.res")
-    color_by = cols[2].selectbox("Colour by", ["minimum", "steps", "final_loss"], key="basins.color",
-                                 format_func={"minimum": "minimum reached", "steps": "steps to tolerance",
-                                              "final_loss": "final loss"}.get)
+    resolution = cols[1].select_slider("Resolution", RESOLUTIONS, value=100, key="basins.res")
+    color_by = cols[2].selectbox("Colour by", list(COLOR_BY), key="basins.color",
+                                 format_func=lambda name: COLOR_BY[name].title)
     if not chosen:
         return
     if len(surface.minima) == 0 and color_by == "minimum":
         st.caption("This surface lists no minima, so every start is 'none': colour by final loss instead.")
-    maps = []
-    bar = st.progress(0.0, text="Computing the basin maps...")
-    for position, index in enumerate(chosen):
-        run = config.runs[index]
 
+    def requests(res: int, steps: int) -> list[BasinRequest]:
+        return [BasinRequest(config.surface, config.surface_params, config.runs[i], config.weight_decay, res, steps)
+                for i in chosen]
+
+    asked = requests(resolution, config.steps)
+    costs = [basin_cost(request) for request in asked]
+    resolution, steps, reduced = fit_basin_budget(costs, resolution, config.steps)
+    if reduced:
+        st.info(reduced, icon=":material/speed:")
+    bar = st.progress(0.0, text="Computing the basin maps...")
+    maps = []
+    for position, (index, request, cost) in enumerate(zip(chosen, requests(resolution, steps), costs, strict=True)):
         def report(fraction, position=position):
             bar.progress(min(1.0, (position + fraction) / len(chosen)), text="Computing the basin maps...")
 
-        maps.append((run.display_label(index), cached_basin_map(
-            config.surface, config.surface_params, run, config.weight_decay, resolution, config.steps, report)))
+        maps.append((config.runs[index].display_label(index), compute_basin_map(request, cost, report)))
     bar.empty()
     chart(basin_figure(surface, maps, color_by=color_by), key="basins.figure")
-    st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {config.steps} steps, "
-               f"{resolution * resolution * len(maps) * config.steps:,} optimizer steps in all.")
+    st.caption(f"{resolution}×{resolution} starts × {len(maps)} runs × {steps} steps, "
+               f"{resolution * resolution * len(maps) * steps:,} optimizer steps in all.")
 
 
 # ---------------------------------------------------------------------------- sweeps
@@ -116,20 +135,27 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
     picked = _pick_run(config, "Run to sweep", "sweep.run")
     if picked is None:
         return
-    _, run = picked
+    index, run = picked
     numeric = _numeric_params(run.optimizer)
     if not numeric:
         st.info(f"{OPTIMIZERS[run.optimizer].title} has no numeric hyperparameter to sweep.")
         return
     names = [p.name for p in numeric]
+    prefix = f"sweep.{index}.{run.optimizer}"  # another run gets its own axes and pick, not the last run's
     cols = st.columns(3)
-    x_param = cols[0].selectbox("x axis", names, key="sweep.x")
+    x_param = cols[0].selectbox("x axis", names, key=f"{prefix}.x")
     y_options = ["(none)"] + [n for n in names if n != x_param]
     y_default = 1 if len(y_options) > 1 else 0
-    y_choice = cols[1].selectbox("y axis", y_options, index=y_default, key="sweep.y")
+    y_choice = cols[1].selectbox("y axis", y_options, index=y_default, key=f"{prefix}.y")
     y_param = None if y_choice == "(none)" else y_choice
     n = cols[2].slider("Cells per axis", 10, 60, 30, key="sweep.n")
     fixed = items({k: v for k, v in run.hparams if k not in (x_param, y_param)})
+    cost = seconds_per_trajectory_step(build_optimizer(run, config.weight_decay), surface) * config.steps
+    fitting = int(affordable(n ** (2 if y_param else 1), cost, BUDGET_SECONDS) ** (0.5 if y_param else 1.0))
+    if fitting < n:
+        n = max(2, fitting)
+        st.info(f"The grid asked for would take more than {BUDGET_SECONDS:g} s, so it has {n} cells per axis.",
+                icon=":material/speed:")
     result = cached_sweep(config.surface, config.surface_params, run.optimizer, config.start, x_param, y_param, n,
                           fixed, config.steps)
     theory = analysis.quadratic_theory(surface) if surface.eigenvalues is not None else None
@@ -144,11 +170,12 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
     best = np.unravel_index(np.argmin(np.where(result.diverged, np.iinfo(np.int64).max, steps)), steps.shape)
     pick = st.columns(3)
     x_value = pick[0].select_slider(x_param, list(result.x_values), value=result.x_values[best[-1]],
-                                    format_func=lambda v: f"{v:.3g}", key="sweep.pick_x")
+                                    format_func=lambda v: f"{v:.3g}", key=f"{prefix}.{x_param}.{y_param}.{n}.pick_x")
     chosen = {x_param: float(x_value)}
     if y_param:
         y_value = pick[1].select_slider(y_param, list(result.y_values), value=result.y_values[best[0]],
-                                        format_func=lambda v: f"{v:.3g}", key="sweep.pick_y")
+                                        format_func=lambda v: f"{v:.3g}",
+                                        key=f"{prefix}.{x_param}.{y_param}.{n}.pick_y")
         chosen[y_param] = float(y_value)
     new_run = replace(run, hparams=items({**dict(run.hparams), **chosen}), label="", color="")
     pick[2].button("Compare this setting", on_click=_send_to_comparison, args=(config, new_run),
@@ -182,6 +209,12 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
                                   default=[own, 256] if own != 256 else [1, 256], key="ensemble.batches")
     if config.noise == 0:
         st.info("The gradient noise σ is 0 in the sidebar, so every trajectory is the same.")
+    per_run = seconds_per_trajectory_step(build_optimizer(run, config.weight_decay), surface) * config.steps
+    fitting = affordable(k * max(1, len(batches)), per_run, BUDGET_SECONDS) // max(1, len(batches))
+    if fitting < k:
+        k = max(1, fitting)
+        st.info(f"{len(batches)} batch sizes with the K asked for would take more than {BUDGET_SECONDS:g} s, so "
+                f"each has K = {k} trajectories.", icon=":material/speed:")
     counts = {}
     for batch in sorted(set(batches)):
         sigma = config.noise / np.sqrt(batch)
@@ -195,10 +228,10 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
     for tab, (label, ens) in zip(tabs, counts.items(), strict=True):
         with tab:
             left, right = st.columns(2)
-            with left:
-                chart(ensemble_figure(surface, grid, ens, run.display_color(index)), key=f"ensemble.fan.{label}")
-            with right:
-                chart(ensemble_curves_figure(ens, color=run.display_color(index)), key=f"ensemble.curves.{label}")
+            chart(ensemble_figure(surface, grid, ens, run.display_color(index)), key=f"ensemble.fan.{label}",
+                  container=left)
+            chart(ensemble_curves_figure(ens, color=run.display_color(index)), key=f"ensemble.curves.{label}",
+                  container=right)
     st.subheader(f"Where the {k} runs end")
     st.dataframe([{"batch": label, **ens.basin_counts} for label, ens in counts.items()], hide_index=True)
 
@@ -211,6 +244,9 @@ def cached_tune(name: str, params: Items, optimizers: tuple[str, ...], start: tu
                 lr_range: tuple[float, float]) -> list[analysis.Tuned]:
     surface = make_surface(name, params)
     return analysis.tune(list(optimizers), surface, start, steps=steps, criterion=criterion, lr_range=lr_range)
+
+
+TUNE_TRAJECTORIES = 200  # about the runs a search tries per optimizer (learning rates x momenta, then a refinement)
 
 
 def _show_tuned(config: AppConfig, tuned: list[analysis.Tuned]) -> None:
@@ -233,6 +269,12 @@ def tune_view(config: AppConfig, surface: Surface) -> None:
                                       format_func=lambda v: f"{v:g}", key="tune.range")
     if not names:
         return
+    seconds = sum(seconds_per_trajectory_step(get_optimizer(name), surface) for name in names) * (
+        TUNE_TRAJECTORIES * config.steps)
+    if seconds > BUDGET_SECONDS:
+        st.info(f"Tuning {len(names)} optimizers over {config.steps} steps would take about {seconds:.0f} s: "
+                "choose fewer optimizers or fewer steps.", icon=":material/speed:")
+        return
     with st.spinner("Tuning..."):
         tuned = cached_tune(config.surface, config.surface_params, tuple(names), config.start, config.steps,
                             criterion, (low, high))
@@ -251,4 +293,8 @@ def tune_view(config: AppConfig, surface: Surface) -> None:
     st.button("Compare the tuned runs", on_click=_show_tuned, args=(config, tuned), icon=":material/arrow_back:")
 
 
-EXPLORE_VIEWS = {"basins": basins_view, "sweep": sweep_view, "ensemble": ensemble_view, "tune": tune_view}
+for view in (View(name="basins", title="Basin map", render=basins_view),
+             View(name="sweep", title="Hyperparameter sweep", render=sweep_view),
+             View(name="ensemble", title="Noise ensemble", render=ensemble_view),
+             View(name="tune", title="Fair comparison", render=tune_view)):
+    VIEWS.add(view)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from optimizers import OPTIMIZERS, SCHEDULES
 from surfaces import SURFACES
 
-from .config import AppConfig, RunConfig, non_default
+from .config import LESSONS, AppConfig, RunConfig, non_default
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,7 @@ def R(optimizer, label="", *, schedule="constant", schedule_params=None, batch_s
     )
 
 
-LESSONS: dict[str, Lesson] = {
-    lesson.name: lesson
-    for lesson in [
+for lesson in [
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
@@ -141,5 +139,5 @@ LESSONS: dict[str, Lesson] = {
              R("sgd", "cosine", lr=0.05, batch_size=1, schedule="cosine", schedule_params={"t_max": 300})],
             surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=4.0, seed=3,
         ),
-    ]
-}
+    ]:
+    LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one

@@ -22,28 +22,31 @@ from plots import (
     RunView,
     contour_figure,
     curves_figure,
+    literal_text,
     summary_rows,
     surface_figure,
 )
+from plots.curves import KINDS as CURVE_KINDS
 from plots.runs import scaled_height
 from plots.steps import fan_arrays, ledger_series, step_data
 from surfaces import Surface
 
-from .canvas import canvas, figure_json, wire
+from .canvas import canvas, chart, figure_json, wire
 from .compute import Scene, cached_fan, cached_grid, cached_run, fan_window, polyak_path
-from .config import AppConfig
+from .config import VIEWS, AppConfig, View
 from .controls import log_options
+from .text import csv_cell
 
 CANVAS_KEY = "compare.canvas"
 LIVE_KEYS = "compare.live_keys"  # the widget keys the live sliders may write, and their stops
-CURVE_KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
-               "lr": "Learning rate in use"}
 LIVE_PARAMS = ("lr",)  # the hyperparameters a live slider previews (a log slider each)
 FRAME_MS = 33  # the Play control's frame time at speed 1x: 30 frames a second
 # The contour fills the window below its top edge (at least FIT_MIN px, at most FIT_MAX): the picture comes first.
 FIT_MIN, FIT_MAX = 340, 1100
 SIDE_MIN_PX = 360  # the curves go beside the contour when both fit, below it otherwise
 PRESENT_SCALE = 1.5  # presentation mode: fonts of the figures and of the canvas's own controls
+
+__all__ = ["cached_grid", "chart", "compare_view"]  # the explore views draw with the same chart
 
 
 # ---------------------------------------------------------------------------- the runs
@@ -65,13 +68,11 @@ def run_ids(config: AppConfig) -> list:
 
 
 def shown_step(config: AppConfig) -> int:
-    value = st.session_state.get("step", 0)
-    return int(np.clip(value if isinstance(value, int | float) and math.isfinite(value) else 0, 0, config.steps))
+    return int(np.clip(config.step, 0, config.steps))
 
 
-def shown_curve() -> str:
-    kind = st.session_state.get("curve", "loss")
-    return kind if kind in CURVE_KINDS else "loss"
+def shown_curve(config: AppConfig) -> str:
+    return config.curve if config.curve in CURVE_KINDS else "loss"
 
 
 # ---------------------------------------------------------------------------- what the canvas is given
@@ -114,12 +115,12 @@ def canvas_figures(config: AppConfig, surface: Surface, grid, runs: list[RunView
         figures["surface3d"] = surface_figure(surface, grid, runs, step=step, font_scale=font_scale, live=True)
     figures["curves"] = curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
                                       surface=surface, font_scale=font_scale)
-    return figures
+    return {name: literal_text(fig) for name, fig in figures.items()}  # run labels are the users' own text
 
 
 def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], scene: Scene) -> dict:
     """Everything the canvas is given for ``config`` (plain data: the AppTest tests read it)."""
-    step, kind = shown_step(config), shown_curve()
+    step, kind = shown_step(config), shown_curve(config)
     figures = canvas_figures(config, surface, grid, runs, step, kind)
     grow = scaled_height(1000, PRESENT_SCALE) / 1000 if config.presentation else 1.0  # larger text: taller charts
     charts = [{"id": "contour", "area": "main", "figure": figure_json(figures["contour"], fit=True), "fit": True,
@@ -228,11 +229,11 @@ def trajectories_csv(runs: list[RunView]) -> str:
         tr = run.trajectory
         steps, n = tr.fs.shape
         t, k = np.meshgrid(np.arange(steps), np.arange(n), indexing="ij")
-        label = run.label.replace('"', "'")
+        label = csv_cell(run.label)
         table = np.column_stack([k.ravel(), t.ravel(), tr.xs[..., 0].ravel(), tr.xs[..., 1].ravel(),
                                  tr.fs.ravel(), tr.grad_norms.ravel()])
         for row in table:
-            out.write(f'"{label}",{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},'
+            out.write(f"{label},{int(row[0])},{int(row[1])},{row[2]:.17g},{row[3]:.17g},{row[4]:.17g},"
                       f"{row[5]:.17g}\n")
     return out.getvalue()
 
@@ -245,8 +246,11 @@ def downloads(config, surface, grid, runs, overlays) -> None:
                             mime="text/csv", width="stretch", on_click="ignore")
     cols[1].download_button(
         "Interactive figure (HTML)",
-        lambda: pio.to_html(contour_figure(surface, grid, runs, overlays=overlays, animate=True),
+        lambda: pio.to_html(literal_text(contour_figure(surface, grid, runs, overlays=overlays, animate=True)),
                             include_plotlyjs=True, full_html=True, auto_play=False),
         file_name="optimizer-paths.html", mime="text/html", width="stretch", on_click="ignore",
     )
     cols[2].caption("PNG: use the camera button in each chart's toolbar (rendered by your browser).")
+
+
+VIEWS.add(View(name="compare", title="Compare runs", render=compare_view))

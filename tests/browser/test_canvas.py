@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 from conftest import expect_rerun, open_app, screenshot, script_runs, wait_for_rerun, wait_idle
-from test_app_browser import assert_clean_layout, data_to_client, press_slider, query_of, sidebar_widget
+from test_app_browser import assert_clean_layout, data_to_client, open_run, press_slider, query_of, sidebar_widget
 
 from plots.runs import as_xs
 from ui.compute import Scene, scene_run
@@ -74,6 +74,7 @@ def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server
       }))).observe(document.body, {childList: true, subtree: true});
     }""")
     before = traces(page, "contour", "path")[0]
+    open_run(page, 1)  # a run shows one line until it is opened
     with expect_rerun(page):
         press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "ArrowRight", 1)
     page.wait_for_function(
@@ -221,6 +222,7 @@ def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page,
     released = float(page.locator(".cv-run").first.locator(".cv-slider-value").inner_text())
     wait_idle(page)
     # The value is now the run's: the sidebar slider, the link, and the path drawn is the engine's run for it.
+    open_run(page, 1)
     sidebar_value = press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "Shift", 0)
     assert float(sidebar_value) == released
     assert query_of(page)["run"][0] == f"{first.optimizer}:lr={released:g}"

@@ -16,6 +16,7 @@ serving (``server.enableStaticServing``), so the browser loads and caches it onc
 from __future__ import annotations
 
 import base64
+import contextlib
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -24,6 +25,8 @@ import numpy as np
 import plotly
 import plotly.io as pio
 import streamlit as st
+
+from plots import literal_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE.parents[1] / "static"  # next to app.py: what Streamlit serves at /app/static/
@@ -79,12 +82,16 @@ def figure_json(fig, *, fit: bool = False) -> str:
     return pio.json.to_json_plotly(spec)
 
 
-def chart(fig, *, key: str, height: int | None = None) -> None:
-    """One persistent Plotly chart: drawn once per ``key``, then updated in place with ``Plotly.react``."""
-    spec = {"id": "main", "figure": figure_json(fig)}
+def chart(fig, *, key: str, container=st, height: int | None = None) -> None:
+    """One persistent Plotly chart: drawn once per ``key``, then updated in place with ``Plotly.react``.
+
+    Every figure of the app goes to the page here (or in :func:`canvas`), its user texts made literal.
+    """
+    spec = {"id": "main", "figure": figure_json(literal_text(fig))}
     if height:
         spec["height"] = f"{int(height)}px"
-    _component(key=key, data={"plotly": ensure_plotly_asset(), "charts": [spec]}, height="content")
+    with contextlib.nullcontext() if container is st else container:
+        _component(key=key, data={"plotly": ensure_plotly_asset(), "charts": [spec]}, height="content")
 
 
 def wire(value):
