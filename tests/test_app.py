@@ -250,12 +250,8 @@ def test_each_live_slider_is_given_a_fan_from_the_sliders_own_stops():
             np.testing.assert_allclose(unpack(fan["x"])[k], expected[:, 0], rtol=1e-5, atol=1e-7)
 
 
-def test_a_noisy_run_gets_no_preview_and_the_shown_step_comes_from_the_session():
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["run"] = ["sgd:lr=0.1;batch=4", "adam"]
-    at.query_params["steps"] = "50"
-    at.session_state["step"] = 20
-    at.run()
+def test_a_noisy_run_gets_no_preview_and_the_shown_step_comes_from_the_link():
+    at = app({"run": ["sgd:lr=0.1;batch=4", "adam"], "steps": "50", "step": "20"})
     assert_clean(at)
     (data,) = canvases(at)
     assert [len(row["sliders"]) for row in data["runs"]] == [0, 1]  # its fan would draw other noise
