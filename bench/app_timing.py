@@ -166,6 +166,21 @@ def measure_page() -> Section:
             f"all: {webgl_ms(profile):.0f} ms per press. Each rerun sent {median(kb):.0f} KB over the websocket "
             f"(page load: {warm['ws_bytes'] / 1024:.0f} KB)."
         )
+    fps = r.get("fps")
+    if fps:
+        names = {"scrub": "step scrubbing", "play": "Play", "drag": "drag of a live slider (preview)"}
+        section.add(*(Measurement("browser", f"canvas: {names[m]}, redraws per second (median gap)", fps[m]["fps"],
+                                  "fps", Target(30, below=False)) for m in ("scrub", "play", "drag")))
+        section.blocks.append(table(
+            ["in the browser, no server round trip", "redraws", "over (s)", "median gap (ms)", "fps"],
+            [(names[m], fps[m]["redraws"], fps[m]["seconds"], fps[m]["median_gap_ms"], fps[m]["fps"])
+             for m in ("scrub", "play", "drag")]))
+        section.blocks.append(
+            "Driven inside the page, one move per animation frame (90 frames each): the scrubber, Play at 1×, and "
+            "a live learning-rate slider swept back and forth over its stops (the fan's members). A redraw counts "
+            "when the contour has finished moving (`Plotly.animate` of its SVG traces, or a restyle).")
+    section.add(Measurement("browser", "server CPU per press", r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3,
+                            "ms", Target(50)))
     section.blocks.append(_floor_table(r, floor))
     section.add(
         Measurement("browser floor", "minimal page: page load → first chart, second visit",

@@ -89,7 +89,9 @@ _LOADED_JS = f"""() => {{
   if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
   if (!document.querySelector(".js-plotly-plot .main-svg")) return null;
   const nav = performance.getEntriesByType("navigation")[0];
-  const plotly = performance.getEntriesByType("resource").find((r) => /PlotlyChart[^/]*\\.js/.test(r.name));
+  // plotly.js: Streamlit's own chunk (st.plotly_chart) or the canvas's copy served from static/ (ui/canvas)
+  const plotly = performance.getEntriesByType("resource").find(
+    (r) => /PlotlyChart[^/]*\\.js|\\/plotly-[^/]*\\.min\\.js/.test(r.name));
   return {{plotlyBytes: plotly ? plotly.decodedBodySize : null, plotlyLoaded: plotly ? plotly.responseEnd : null,
            at: Math.max(b.firstChartAt, b.idleAt[0]), firstChart: b.firstChartAt, runStart: b.runStartAt[0],
            idle: b.idleAt[0], domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,
@@ -193,6 +195,48 @@ def _js_profile(page, presses: int) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
+# Frames per second of the canvas's in-browser redraws (ui/canvas/canvas.js), driven inside the page so Python's
+# round trips do not count: `drive(i)` moves something (the scrubber, a live slider, or nothing while Play runs) on
+# each animation frame, and a frame counts when the contour has finished moving (`plotly_animated`/`_restyle`).
+_FPS_JS = """async ([mode, frames]) => {
+  const gd = document.querySelector('.cv-chart[data-chart="contour"]');
+  const scrub = document.querySelector(".cv-scrub");
+  const live = document.querySelector(".cv-slider input");
+  const times = [];
+  const onDraw = () => times.push(performance.now());
+  gd.on("plotly_restyle", onDraw);
+  gd.on("plotly_animated", onDraw);  // the canvas moves SVG scatter traces with Plotly.animate
+  const total = Number(scrub.max);
+  const drive = {
+    scrub: (i) => { scrub.value = String(i % (total + 1)); scrub.dispatchEvent(new Event("input")); },
+    drag: (i) => { const n = Number(live.max) + 1, k = i % (2 * n);  // back and forth over every stop
+                   live.value = String(k < n ? k : 2 * n - 1 - k); live.dispatchEvent(new Event("input")); },
+    play: () => {},
+  }[mode];
+  if (mode === "play") document.querySelector(".cv-play").click();
+  for (let i = 0; i < frames; i += 1) {
+    drive(i);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  if (mode === "play") document.querySelector(".cv-play").click();
+  gd.removeListener("plotly_restyle", onDraw);
+  gd.removeListener("plotly_animated", onDraw);
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const median = gaps.length ? gaps[Math.floor(gaps.length / 2)] : NaN;
+  return {redraws: times.length, seconds: (times[times.length - 1] - times[0]) / 1e3, median_gap_ms: median,
+          fps: median > 0 ? 1e3 / median : NaN};
+}"""
+
+
+def measure_canvas_fps(page, frames: int = 90) -> dict:
+    """Redraws per second while scrubbing, playing and dragging a live slider (the median time between redraws)."""
+    out = {}
+    for mode in ("scrub", "play", "drag"):
+        out[mode] = page.evaluate(_FPS_JS, [mode, frames])
+        page.wait_for_timeout(300)
+    return out
+
+
 def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = True) -> dict:
     """Start the server (on ``script``) and Chromium; time two page loads and ``presses`` slider key presses.
 
@@ -249,6 +293,8 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
             out["steps_after"] = _slider_value(thumb)
             if profile:
                 out["js_profile_ms_per_press"] = _js_profile(page, 3)
+            if page.locator(".cv-scrub").count():  # the comparison's canvas: steps and previews in the browser
+                out["fps"] = measure_canvas_fps(page)
             context.close()
         finally:
             browser.close()
@@ -262,6 +308,7 @@ if __name__ == "__main__":  # quick manual check: python -m bench.browser
             print(key, value)
     print(result["presses"][-1]["charts"], result["presses"][-1]["ws_bytes"])
     print({k: round(v) for k, v in list(result["js_profile_ms_per_press"].items())[:12]})
+    print("fps", result.get("fps"))
     for name in ("total", "to_run_start", "run", "redraw_tail", "main_thread_busy"):
         values = [s[name] for s in result["presses"]]
         print(f"{name}: median {statistics.median(values):.0f} ms, max {max(values):.0f} ms")

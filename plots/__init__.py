@@ -12,7 +12,7 @@ from .animation import MAX_FRAMES, frame_steps
 from .curves import KINDS, curve_values, curves_figure
 from .landscape import SurfaceGrid, colorbar_title, contour_figure, shown_values, surface_figure, surface_grid
 from .model import MODEL_KINDS, model_figure
-from .overlays import clicked_start, gradient_field, probe_grid_index, step_vectors
+from .overlays import gradient_field, step_vectors
 from .runs import OVERLAYS, PALETTE, Overlays, RunView, literal_text
 from .tables import hint_for, ledger_rows, steps_to_tol, summary_rows
 
@@ -25,7 +25,6 @@ __all__ = [
     "Overlays",
     "RunView",
     "SurfaceGrid",
-    "clicked_start",
     "colorbar_title",
     "contour_figure",
     "curve_values",
@@ -36,7 +35,6 @@ __all__ = [
     "ledger_rows",
     "literal_text",
     "model_figure",
-    "probe_grid_index",
     "shown_values",
     "step_vectors",
     "steps_to_tol",

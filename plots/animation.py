@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .overlays import ARROW_LABELS, ARROW_STYLES, HEAD_ANGLE, _rotate
 from .runs import RunView, as_xs, short_list
 
 MAX_FRAMES = 60  # enough for a smooth Play; each frame costs the browser a redraw of the markers
@@ -73,3 +74,85 @@ def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) ->
             "steps": [{"label": str(t), "method": "animate", "args": [[str(t)], still]} for t in steps],
         }],
     )
+
+
+# ---------------------------------------------------------------------------- the canvas: steps in the browser
+
+FAINT = 0.3  # opacity of a whole path behind its grown part
+ARROW_PIECES = 7  # shaft start, tip, gap, barb, tip, barb, gap
+
+
+def grown(xs: np.ndarray, step: int) -> np.ndarray:
+    """Iterates ``(T+1, N, 2)`` with everything after ``step`` set to NaN: the path as it stands at ``step``."""
+    keep = np.arange(len(xs)) <= step
+    return np.where(keep[:, None, None], xs, np.nan)
+
+
+def arrow_vectors(surface, run: RunView) -> dict[str, np.ndarray]:
+    """Every step's vectors of the first trajectory, as :func:`plots.overlays.step_vectors` gives one step's.
+
+    ``{"grad": −η·g, "m": −η·m (when the optimizer keeps a momentum), "update": x_{t+1} − x_t}``, each
+    ``(T+1, 2)``; NaN at the last iterate, after a divergence, and where a vector is zero.
+    """
+    tr = run.trajectory
+    xs = as_xs(tr)[:, 0]
+    steps = len(xs) - 1
+    lr = np.asarray(tr.lrs, dtype=float)[:steps, 0] if np.size(tr.lrs) else np.ones(steps)
+    lr = np.where(np.isfinite(lr), lr, 1.0)[:, None]
+    inner = tr.internals
+    with np.errstate(all="ignore"):
+        g = np.asarray(surface.grad(xs[:-1]), dtype=float)
+        if "grad" in inner:
+            seen = np.asarray(inner["grad"], dtype=float)[:steps, 0]
+            g = np.where(np.isfinite(seen).all(-1, keepdims=True), seen, g)
+        out = {"grad": -lr * g, "update": xs[1:] - xs[:-1]}
+        if "m" in inner:
+            out["m"] = -lr * np.asarray(inner["m"], dtype=float)[:steps, 0]
+        if "lookahead" in inner:  # Nesterov's lecture form: where each step's gradient was taken
+            out["lookahead"] = np.asarray(inner["lookahead"], dtype=float)[:steps, 0] - xs[:-1]
+    padded = {}
+    for key, v in out.items():
+        v = np.concatenate([v, np.full((1, 2), np.nan)])
+        bad = ~np.isfinite(v).all(-1) | ~np.isfinite(xs).all(-1) | ~np.any(v != 0, axis=-1)
+        padded[key] = np.where(bad[:, None], np.nan, v)
+    return padded
+
+
+def arrow_polylines(surface, run: RunView) -> dict[str, np.ndarray]:
+    """Each arrow kind as ``(T+1, ARROW_PIECES, 2)`` polylines (shaft, then head), NaN where there is no arrow.
+
+    Drawn lengths are clamped to 4–30 % of the view so they stay readable, as the annotations of
+    :func:`plots.overlays.add_step_arrows`; the browser shows row ``t`` at step ``t``.
+    """
+    (x0, x1), (y0, y1) = surface.bounds
+    span = min(x1 - x0, y1 - y0)
+    p = as_xs(run.trajectory)[:, 0]
+    out = {}
+    for key, v in arrow_vectors(surface, run).items():
+        with np.errstate(all="ignore"):
+            length = np.linalg.norm(v, axis=-1, keepdims=True)
+            d = v / length
+            drawn = d * np.clip(length, 0.04 * span, 0.3 * span)
+            tip = p + drawn
+            head = 0.25 * np.linalg.norm(drawn, axis=-1, keepdims=True)
+            barbs = [tip - head * _rotate(d, a) for a in (HEAD_ANGLE, -HEAD_ANGLE)]
+        gap = np.full_like(p, np.nan)
+        out[key] = np.stack([p, tip, gap, barbs[0], tip, barbs[1], gap], axis=1)
+    return out
+
+
+def add_arrow_traces(fig: go.Figure, surface, i: int, run: RunView, step: int) -> None:
+    """One trace per arrow kind of run ``i`` (role "arrow", ``meta.arrow`` its kind) drawn at ``step``: in the run's
+    colour, told apart by label and width, as :func:`plots.overlays.add_step_arrows` draws them."""
+    for key, lines in arrow_polylines(surface, run).items():
+        t = int(np.clip(step, 0, len(lines) - 1))
+        color, width = run.color, ARROW_STYLES[key][1]
+        fig.add_trace(
+            go.Scatter(
+                x=short_list(lines[t, :, 0]), y=short_list(lines[t, :, 1]), mode="lines+text",
+                text=["", ARROW_LABELS[key], "", "", "", "", ""], textposition="top center",
+                textfont={"color": color}, name=f"{run.label} · {ARROW_LABELS[key]}", legendgroup=f"run{i}",
+                showlegend=False, meta={"role": "arrow", "run": i, "arrow": key}, hoverinfo="skip",
+                line={"color": color, "width": width},
+            )
+        )

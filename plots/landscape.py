@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from surfaces import Surface
 
 from . import overlays as layers
-from .animation import add_animation
+from .animation import FAINT, add_animation, add_arrow_traces, grown
 from .raster import background_image, band_colorscale, contour_levels
 from .runs import (
     DIVERGED_COLOR,
@@ -112,18 +112,22 @@ def contour_figure(
     step: int | None = None,
     overlays: Overlays = Overlays(),  # noqa: B008  (frozen dataclass: immutable default)
     animate: bool = False,
-    clickable: bool = False,
+    live: bool = False,
     font_scale: float = 1.0,
 ) -> go.Figure:
     """Filled contours with minima (stars) and saddles (x), every run's path, and the chosen overlays.
 
     The filled contour is the grid's background image (see :mod:`plots.raster`); an invisible trace carries
-    its colour bar and an invisible grid of points its hover (x, y, f), and with ``clickable`` takes clicks.
-    Trace order: colour bar, overlays (gradient field, eigen directions), probe grid, then per run: path, start,
-    end, diverged and escaped (only if any), the Polyak paths, then the step markers (``step`` given), the
+    its colour bar. Trace order: colour bar, overlays (gradient field, eigen directions), then per run: path,
+    start, end, diverged and escaped (only if any), the Polyak paths, then the step markers (``step`` given), the
     minima and saddles (on top, so that a run ending there does not hide them) and the animated markers
-    (``animate``). Every trace carries ``meta = {"role": ...}``,
-    and a run's traces also ``"run": index``. The axes are fixed to ``surface.bounds``.
+    (``animate``, Plotly frames for a standalone HTML file). Every trace carries ``meta = {"role": ...}``, and a
+    run's traces also ``"run": index``. The axes are fixed to ``surface.bounds``.
+
+    ``live`` draws the figure for the canvas, whose browser side moves the step (:mod:`plots.animation`): each
+    whole path is drawn faint, a "grown" copy on top shows it up to ``step``, and the step arrows are traces (one
+    per arrow kind and run, role "arrow") that the browser moves instead of annotations. A click anywhere on the
+    plot area sets the start (``clickmode`` stays off: the canvas reads the click's pixel itself).
     """
     fig = go.Figure()
     if grid.levels:
@@ -133,9 +137,10 @@ def contour_figure(
         layers.add_gradient_field(fig, surface)
     if overlays.eigen_directions:
         layers.add_eigen_directions(fig, surface)
-    layers.add_probe_grid(fig, surface, clickable=clickable)
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
-        _add_run(fig, i, run, surface.bounds, markers=overlays.markers, dash=dash)
+        _add_run(fig, i, run, surface.bounds, markers=overlays.markers, dash=dash, faint=live)
+        if live:
+            _add_grown_path(fig, i, run, step or 0, markers=overlays.markers, dash=dash)
     if overlays.polyak:  # over the raw paths, which it smooths: under them it was hidden
         layers.add_polyak(fig, runs)
     if step is not None:
@@ -143,14 +148,17 @@ def contour_figure(
             _add_step_marker(fig, i, run, step)
         if overlays.step_arrows:
             for i, run in enumerate(runs):
-                layers.add_step_arrows(fig, surface, run, step, index=i)
+                if live:
+                    add_arrow_traces(fig, surface, i, run, step)
+                else:
+                    layers.add_step_arrows(fig, surface, run, step, index=i)
     # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
     # must not hide the star or the cross it reached.
     _mark_points(fig, surface.minima, "minimum", "star", "white", size=15)
     _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=13)
     if animate:
         add_animation(fig, runs, start=step or 0)
-    _layout(fig, surface, font_scale, animate=animate, clickable=clickable)
+    _layout(fig, surface, font_scale, animate=animate, live=live)
     return fig
 
 
@@ -183,11 +191,13 @@ def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, col
         )
 
 
-def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, dash: str | None = None) -> None:
+def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, dash: str | None = None,
+             faint: bool = False) -> None:
     """The run's path (all its trajectories in one trace), start circles, end squares, divergence crosses.
 
     ``dash`` draws the path dashed and without iterate markers: it lies on an earlier run's path
-    (:func:`~plots.runs.follower_dashes`), whose markers and colour then show through its gaps.
+    (:func:`~plots.runs.follower_dashes`), whose markers and colour then show through its gaps. ``faint`` draws
+    the path at ``FAINT`` opacity, behind a grown copy (:func:`_add_grown_path`).
 
     A divergence cross sits at the last finite point; when that is off-screen, an "escaped" cross also
     marks where the path last left the view.
@@ -206,7 +216,8 @@ def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, das
             x=f32(path[:, 0]), y=f32(path[:, 1]), customdata=f32(custom), name=run.label, legendgroup=group,
             mode="lines+markers" if markers and not dash else "lines", meta={"role": "path", "run": i},
             line={"color": run.color, "width": 2.5 if single else 1.0, "dash": dash},
-            marker={"color": run.color, "size": 5 if single else 3}, opacity=1.0 if single else 0.6,
+            marker={"color": run.color, "size": 5 if single else 3},
+            opacity=(1.0 if single else 0.6) * (FAINT if faint else 1.0),
             hovertemplate="step %{customdata[0]:d}<br>x=%{x:.4g}, y=%{y:.4g}<br>f=%{customdata[1]:.4g}"
                           "<extra>%{fullData.name}</extra>",
         )
@@ -257,6 +268,22 @@ def _markers(fig, points, run: RunView, i: int, role: str, symbol: str, size: in
         )
 
 
+def _add_grown_path(fig: go.Figure, i: int, run: RunView, step: int, *, markers: bool, dash: str | None) -> None:
+    """The run's path up to ``step`` at full strength (role "grown"; the browser regrows it as the step moves)."""
+    xs = as_xs(run.trajectory)
+    single = xs.shape[1] == 1
+    path = joined(grown(xs, step))
+    fig.add_trace(
+        scatter_class(n_points(run))(
+            x=f32(path[:, 0]), y=f32(path[:, 1]), name=run.label, legendgroup=f"run{i}", showlegend=False,
+            mode="lines+markers" if markers and not dash else "lines", meta={"role": "grown", "run": i},
+            line={"color": run.color, "width": 2.5 if single else 1.0, "dash": dash},
+            marker={"color": run.color, "size": 5 if single else 3}, opacity=1.0 if single else 0.6,
+            hoverinfo="skip",
+        )
+    )
+
+
 def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
     xs = as_xs(run.trajectory)
     t = int(np.clip(step, 0, len(xs) - 1))
@@ -271,23 +298,26 @@ def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
     )
 
 
-def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, clickable: bool) -> None:
+def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, live: bool = False) -> None:
+    """``live``: no legend (the canvas lists the runs under the chart, with their live sliders: the plot keeps the
+    legend's rows) and no room above for animation buttons."""
     (x0, x1), (y0, y1) = surface.bounds
     fig.update_layout(
+        showlegend=not live,
         template=TEMPLATE, height=scaled_height(HEIGHT + (70 if animate else 0), font_scale),
         font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
-        xaxis={"range": [x0, x1], "autorange": False, "title": "x", "constrain": "domain",
+        # live: no axis titles either, the plot keeps their room (the formula above names the variables)
+        xaxis={"range": [x0, x1], "autorange": False, "title": None if live else "x", "constrain": "domain",
                "showgrid": False, "zeroline": False},
-        yaxis={"range": [y0, y1], "autorange": False, "title": "y", "scaleanchor": "x", "scaleratio": 1,
+        yaxis={"range": [y0, y1], "autorange": False, "title": None if live else "y", "scaleanchor": "x",
+               "scaleratio": 1,
                "constrain": "domain", "showgrid": False, "zeroline": False},
-        margin={"l": 50, "r": 20, "t": 100 if animate else 30, "b": 40},
+        margin={"l": 50, "r": 20, "t": 100 if animate else 10 if live else 30, "b": 20 if live else 40},
         # At the figure's bottom, as in the curves: 10 % of the plot's height below it was too little for the x
         # title at presentation size, and the legend covered it.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0},
         hovermode="closest", uirevision=f"{surface.name}:{surface.bounds}",
     )
-    if clickable:
-        fig.update_layout(clickmode="event+select")
 
 
 # ---------------------------------------------------------------------------- 3D view
@@ -295,13 +325,14 @@ def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: boo
 
 def surface_figure(
     surface: Surface, grid: SurfaceGrid, runs: Sequence[RunView] = (), *, step: int | None = None,
-    font_scale: float = 1.0,
+    font_scale: float = 1.0, live: bool = False,
 ) -> go.Figure:
     """The surface in 3D (height = ``grid.shown``) with every run's path lying on it.
 
     Path heights are :func:`shown_values` of the recorded losses; points outside the view and
     from a divergence on are gaps, so a diverged path stops (a red x at its last point in view).
-    ``step`` adds a marker per run. The surface is slightly transparent so the paths show through.
+    ``step`` adds a marker per run (with ``live`` always, even where it is a gap: the browser moves it).
+    The surface is slightly transparent so the paths show through.
     """
     title = colorbar_title(surface, grid)
     fig = go.Figure(
@@ -311,7 +342,7 @@ def surface_figure(
     )
     (x0, x1), (y0, y1) = surface.bounds
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
-        xs, z = _path_on_surface(surface, grid, run)
+        xs, z = path_on_surface(surface, grid, run)
         single = xs.shape[1] == 1
         path, zs = joined(xs), joined(np.stack([z, z], -1))[:, 0]
         fig.add_trace(
@@ -330,7 +361,7 @@ def surface_figure(
         _marker3d(fig, ends[diverged], z_end[diverged], run, i, "diverged", "x", 6, color=DIVERGED_COLOR)
         if step is not None:
             t = int(np.clip(step, 0, len(xs) - 1))
-            _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9)
+            _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9, always=live)
     fig.update_layout(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": BASE_FONT * font_scale},
         # nticks and a tick font that stays at the base size (presentation mode too): at this size plotly's
@@ -349,7 +380,7 @@ def surface_figure(
     return fig
 
 
-def _path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple[np.ndarray, np.ndarray]:
+def path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple[np.ndarray, np.ndarray]:
     """Iterates (NaN outside the view and after divergence) and their heights on the shown scale."""
     tr = run.trajectory
     xs = as_xs(tr)
@@ -361,8 +392,11 @@ def _path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple
     return xs, z
 
 
-def _marker3d(fig, points, z, run: RunView, i: int, role: str, symbol: str, size: int, color=None) -> None:
+def _marker3d(fig, points, z, run: RunView, i: int, role: str, symbol: str, size: int, color=None,
+              always: bool = False) -> None:
     keep = np.isfinite(points).all(-1) & np.isfinite(z)
+    if always:
+        keep = np.ones_like(keep)
     if keep.any():
         fig.add_trace(
             go.Scatter3d(

@@ -1,4 +1,4 @@
-"""Layers of the contour view: gradient field, eigen directions, Polyak paths, step arrows; the probe grid."""
+"""Layers of the contour view: gradient field, eigen directions, Polyak paths, step arrows."""
 
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from surfaces import Surface
 from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
 
 FIELD_POINTS = 15  # per axis
-# Per axis. Every point is an SVG node that plotly.js redraws on each rerun: 30 x 30 cost ~40 ms per redraw in
-# Chromium here, 21 x 21 about half that, and a point still lies within the 20 px hover distance of any cursor.
-PROBE_POINTS = 21
 HEAD_ANGLE = np.deg2rad(25.0)
 # Every arrow of a run is drawn in the run's colour (which run it belongs to is then plain); the three kinds
 # differ in their label and arrowhead: (arrowhead, width).
@@ -127,44 +124,6 @@ def add_polyak(fig: go.Figure, runs: Sequence[RunView]) -> None:
                 hovertemplate="Polyak average<br>x=%{x:.4g}, y=%{y:.4g}<extra>%{fullData.name}</extra>",
             )
         )
-
-
-def add_probe_grid(fig: go.Figure, surface: Surface, *, clickable: bool, n: int = PROBE_POINTS) -> None:
-    """An invisible ``n`` x ``n`` grid of points spanning the bounds (edges included): its hover reads off f.
-
-    With ``clickable`` the hover adds a hint, and a click selects the point: Streamlit's ``on_select`` reports
-    it, and :func:`clicked_start` turns it into a start point. Recognise the trace by ``meta == {"role": "probe"}``.
-    """
-    (x0, x1), (y0, y1) = surface.bounds
-    pts = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1).reshape(-1, 2)
-    hint = "<br><i>click to start here</i>" if clickable else ""
-    with np.errstate(all="ignore"):
-        f = surface.f(pts)
-    fig.add_trace(
-        go.Scatter(
-            x=f32(pts[:, 0]), y=f32(pts[:, 1]), customdata=f32(f), mode="markers", name="surface values",
-            meta={"role": "probe"}, showlegend=False, marker={"size": 12, "opacity": 0, "color": "white"},
-            selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
-            hovertemplate=f"x=%{{x:.3f}}, y=%{{y:.3f}}<br>f=%{{customdata:.4g}}{hint}<extra></extra>",
-        )
-    )
-
-
-def probe_grid_index(fig: go.Figure) -> int | None:
-    """Index in ``fig.data`` of the probe grid (compare with a selected point's ``curve_number``)."""
-    return next((i for i, t in enumerate(fig.data) if (t.meta or {}).get("role") == "probe"), None)
-
-
-def clicked_start(selection, probe_index: int | None) -> tuple[float, float] | None:
-    """The point clicked on the probe grid, from Streamlit's selection ``{"points": [{"curve_number", "x", "y"}]}``.
-
-    ``probe_index`` is the grid's trace index in the figure that was clicked (:func:`probe_grid_index`).
-    """
-    points = (selection or {}).get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
-    for p in points or []:
-        if p.get("curve_number") == probe_index and p.get("x") is not None and p.get("y") is not None:
-            return float(p["x"]), float(p["y"])
-    return None
 
 
 def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -3,9 +3,11 @@ exception, controls change what is drawn, and links round-trip (hostile ones giv
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -28,9 +30,20 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def canvases(at: AppTest) -> list[dict]:
+    """The data each canvas (``ui.canvas``: the comparison's, and every persistent chart) was given."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
+
+
 def figures(at: AppTest) -> list[dict]:
-    """The Plotly figures on the page, as JSON."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """The Plotly figures on the page, as JSON: every canvas's charts, in page order."""
+    return [json.loads(chart["figure"]) for data in canvases(at) for chart in data["charts"]]
+
+
+def unpack(packed: dict) -> np.ndarray:
+    """An array as ``ui.canvas.pack`` sends it to the browser."""
+    values = np.frombuffer(base64.b64decode(packed["bdata"]), dtype="<" + packed["dtype"])
+    return values.reshape(packed.get("shape", [-1]))
 
 
 def query(at: AppTest, key: str) -> list[str]:
@@ -51,7 +64,7 @@ def test_default_page_draws_contour_and_curves_and_3d_on_request():
     contour = figures(at)[0]
     assert len(kinds) == 2 and not any("surface" in k for k in kinds)
     assert contour["layout"]["images"][0]["source"].startswith("data:image/png")  # the filled contour
-    assert {"contour", "probe", "path"} <= {t.get("meta", {}).get("role") for t in contour["data"]}
+    assert {"contour", "path", "grown", "step"} <= {t.get("meta", {}).get("role") for t in contour["data"]}
     assert at.latex  # the surface formula
     with_3d = app({"3d": "1"})
     assert_clean(with_3d)
@@ -118,8 +131,7 @@ def test_custom_formula_rejected_keeps_the_last_good_surface():
     assert any("quote" in e.value or "not allowed" in e.value for e in at.error)
     kept = figures(at)[0]
     assert kept["layout"]["images"] == good["layout"]["images"]  # the filled contour
-    probe = [next(t for t in fig["data"] if t.get("meta", {}).get("role") == "probe") for fig in (good, kept)]
-    assert probe[0] == probe[1]  # and f on the probe grid
+    assert kept["data"][0] == good["data"][0]  # and its colour bar
     box.set_value("x^2 + 3*y^2").run()
     assert_clean(at)
     assert not at.error
@@ -164,3 +176,88 @@ def test_diverging_run_is_reported_not_raised():
     assert_clean(at)
     assert "diverged" in json.dumps([df.value.to_dict() for df in at.dataframe])
 
+
+
+# ---------------------------------------------------------------------------- the canvas's data (AppTest cannot fire
+# its events: those are tested in tests/browser/test_canvas.py; here, what it is given for a config)
+
+
+def engine_xs(query: dict, run_index: int = 0) -> np.ndarray:
+    """The engine's iterates (T+1, 2) of one run of the config a link describes, NaN from a divergence on (as
+    every figure draws them: ``plots.runs.as_xs``)."""
+    from plots.runs import as_xs
+    from ui.compute import Scene, scene_run
+
+    config, _ = from_query({k: [v] if isinstance(v, str) else v for k, v in query.items()})
+    return as_xs(scene_run(Scene.of(config), config.runs[run_index]))[:, 0]
+
+
+def test_the_canvas_is_given_every_steps_numbers_once():
+    link = {"run": ["sgd:lr=0.1", "adam:lr=0.3"], "steps": "40", "3d": "1", "overlays": "step_arrows"}
+    at = app(link)
+    assert_clean(at)
+    (data,) = canvases(at)
+    assert [c["id"] for c in data["charts"]] == ["contour", "surface3d", "curves"]
+    player = data["player"]
+    assert player["steps"] == 40 and player["step"] == 0 and len(player["runs"]) == 2
+    for i, run in enumerate(player["runs"]):
+        path = run["path"]
+        assert path["block"] == 42 and path["n"] == 1  # 41 iterates and a gap
+        np.testing.assert_allclose(np.c_[unpack(path["x"]), unpack(path["y"])], engine_xs(link, i), rtol=1e-6)
+        # the trace indices the browser moves point at traces of that run with that role
+        for chart, roles in run["traces"].items():
+            fig = json.loads(next(c["figure"] for c in data["charts"] if c["id"] == chart))
+            for role, index in roles.items():
+                meta = fig["data"][index]["meta"]
+                assert meta["run"] == i and (meta["role"] == role or role == f"arrow.{meta.get('arrow')}")
+        assert {"grown", "step"} <= set(run["traces"]["contour"]) and "step" in run["traces"]["surface3d"]
+        assert unpack(run["arrows"]["update"]).shape == (41, 7, 2)
+    # the ledger: numbers at every step, the same as the one-step rows (first run, step 5)
+    from plots import RunView, ledger_rows
+    from plots.tables import fmt
+    from ui.compute import Scene, scene_run
+
+    config, _ = from_query({k: [v] if isinstance(v, str) else v for k, v in link.items()})
+    trajectory = scene_run(Scene.of(config), config.runs[0])
+    (row,) = ledger_rows([RunView("r", "#000000", trajectory)], 5)
+    values = data["ledger"]["runs"][0]["values"]
+    assert fmt(float(unpack(values["lr"])[5])) == row["lr"] == "0.1"
+    assert fmt(float(unpack(values["loss before"])[5])) == row["loss before"]
+
+
+def test_each_live_slider_is_given_a_fan_from_the_sliders_own_stops():
+    link = {"run": ["sgd:lr=0.1", "momentum:lr=0.05,momentum=0.5"], "steps": "30"}
+    at = app(link)
+    assert_clean(at)
+    (data,) = canvases(at)
+    sidebar = widget(at, "select_slider", "run.0.sgd.lr")
+    for i, row in enumerate(data["runs"]):
+        (slider,) = row["sliders"]
+        optimizer = ("sgd", "momentum")[i]
+        assert slider["key"] == f"run.{i}.{optimizer}.lr"
+        values = slider["values"]
+        assert values[slider["index"]] == (0.1, 0.05)[i]
+        if i == 0:  # the sidebar slider's own stops, a window of them around the value
+            options = [float(v) for v in sidebar.options]
+            start = options.index(values[0])
+            assert options[start:start + len(values)] == values
+        fan = slider["fan"]
+        assert unpack(fan["x"]).shape == (len(values), 31) and unpack(fan["curve"]).shape[0] == len(values)
+        # member k is the engine's run with the k-th value: the one drawn after a release there
+        for k in (0, slider["index"], len(values) - 1):
+            hparams = f"lr={values[k]!r}" + (",momentum=0.5" if i else "")
+            expected = engine_xs({**link, "run": [f"{optimizer}:{hparams}"]})
+            np.testing.assert_allclose(unpack(fan["x"])[k], expected[:, 0], rtol=1e-5, atol=1e-7)
+
+
+def test_a_noisy_run_gets_no_preview_and_the_shown_step_comes_from_the_link():
+    at = app({"run": ["sgd:lr=0.1;batch=4", "adam"], "steps": "50", "step": "20"})
+    assert_clean(at)
+    (data,) = canvases(at)
+    assert [len(row["sliders"]) for row in data["runs"]] == [0, 1]  # its fan would draw other noise
+    assert data["player"]["step"] == 20
+    contour = figures(at)[0]
+    grown = next(t for t in contour["data"] if t["meta"].get("role") == "grown")
+    x = grown["x"]
+    x = unpack(x) if isinstance(x, dict) else np.asarray(x, dtype=float)
+    assert np.isfinite(x).sum() == 21

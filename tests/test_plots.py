@@ -16,19 +16,18 @@ from plots import (
     PALETTE,
     Overlays,
     RunView,
-    clicked_start,
     contour_figure,
     curves_figure,
     gradient_field,
     hint_for,
     ledger_rows,
-    probe_grid_index,
     shown_values,
     summary_rows,
     surface_figure,
     surface_grid,
 )
-from plots.overlays import PROBE_POINTS
+from plots.animation import arrow_polylines, arrow_vectors, grown
+from plots.overlays import step_vectors
 from plots.raster import LINE_ALPHA, band_colors, band_colorscale, contour_levels, png_data_uri
 from plots.runs import COINCIDE, FOLLOWER_DASHES, coinciding_runs, follower_dashes
 from surfaces import get_surface, surface_from_expression
@@ -91,10 +90,10 @@ def test_contour_trace_counts_for_two_runs(rosen):
     runs = [adam_run(s), adam_run(s, x0=[1.5, -0.5], label="B", color=PALETTE[1])]
     fig = contour_figure(s, g, runs)
     kinds = [t.meta["role"] if isinstance(t.meta, dict) else t.type for t in fig.data]
-    assert kinds == ["contour", "probe", "path", "start", "end", "path", "start", "end", "minimum"]
+    assert kinds == ["contour", "path", "start", "end", "path", "start", "end", "minimum"]
     assert [t.name for t in fig.data if t.showlegend is not False] == ["Adam", "B", "minimum"]
     fig = contour_figure(s, g, runs, step=10, animate=True)
-    assert len(fig.data) == 9 + 2 + 2  # + a step marker and an animated marker per run
+    assert len(fig.data) == 8 + 2 + 2  # + a step marker and an animated marker per run
     assert len(roles(fig, "step")) == len(roles(fig, "animated")) == 2
 
 
@@ -192,7 +191,7 @@ def test_axes_stay_at_bounds_even_when_a_run_escapes_to_1e30(bowl):
 def test_animation_frames_are_small_and_touch_only_marker_traces(rosen):
     s, g = rosen
     runs = [adam_run(s, steps=1000), adam_run(s, steps=40, x0=[1.5, -0.5], label="B")]
-    fig = contour_figure(s, g, runs, animate=True, clickable=True, overlays=Overlays(gradient_field=True))
+    fig = contour_figure(s, g, runs, animate=True, overlays=Overlays(gradient_field=True))
     animated = roles(fig, "animated")
     assert MAX_FRAMES - 5 <= len(fig.frames) <= MAX_FRAMES  # a long run uses (about) the whole budget
     for frame in fig.frames:
@@ -226,7 +225,7 @@ def test_default_contour_payload_is_small(rosen):
     s, g = rosen
     one = [adam_run(s, steps=500)]
     assert len(contour_figure(s, g, one).to_json()) < 400_000
-    assert len(contour_figure(s, g, one, step=250, animate=True, clickable=True).to_json()) < 400_000
+    assert len(contour_figure(s, g, one, step=250, animate=True).to_json()) < 400_000
     assert '"dtype":"f4"' in contour_figure(s, g, one).to_json()  # float32 typed arrays
 
 
@@ -331,25 +330,50 @@ def test_arrows_of_runs_at_one_point_keep_their_labels_apart(bowl):
     assert gaps.min() > 0.03 * 20  # no two labels on top of one another (the view is 20 wide)
 
 
-def test_probe_grid_covers_the_bounds_and_reads_off_f(bowl):
-    s, g = bowl
-    fig = contour_figure(s, g, [adam_run(s)], clickable=True)
-    (i,) = roles(fig, "probe")
-    grid = fig.data[i]
-    assert grid.marker.opacity == 0 and grid.mode == "markers"
-    x, y = xy(grid)
+def test_live_contour_draws_whole_paths_faint_and_grown_paths_to_the_step(rosen):
+    """The canvas's contour: the whole path faint, the path up to the step on top, arrows as traces; no legend."""
+    s, g = rosen
+    r = adam_run(s)
+    t = 25
+    fig = contour_figure(s, g, [r], step=t, live=True, overlays=Overlays(step_arrows=True))
+    whole, top = trace(fig, "path"), trace(fig, "grown")
+    assert whole.opacity < 0.5 and top.opacity == 1.0
+    xs = r.trajectory.xs[:, 0]
+    np.testing.assert_allclose(np.c_[xy(whole)], xs, rtol=1e-6)
+    x, y = xy(top)
+    assert np.isfinite(x).sum() == t + 1 and np.isnan(x[t + 1:]).all()  # up to the step, the rest a gap
+    np.testing.assert_allclose(np.c_[x, y][: t + 1], xs[: t + 1], rtol=1e-6)
+    assert fig.layout.showlegend is False and fig.layout.clickmode is None and not fig.layout.annotations
+    assert sorted(fig.data[i].meta["arrow"] for i in roles(fig, "arrow")) == ["grad", "m", "update"]
+    assert not roles(contour_figure(s, g, [r], step=t), "grown")  # files and other views: as before
+
+
+def test_arrow_polylines_match_step_vectors_at_every_step(rosen):
+    """The browser's arrows for all steps at once are the single-step vectors of plots.overlays, step by step."""
+    s, _ = rosen
+    r = adam_run(s, steps=30)
+    vectors = arrow_vectors(s, r)
+    for t in (0, 7, 29):
+        for key, (_, v) in step_vectors(s, r, t).items():
+            np.testing.assert_allclose(vectors[key][t], v, rtol=1e-9, atol=1e-12)
+    assert all(np.isnan(v[-1]).all() for v in vectors.values())  # no step after the last iterate
+    lines = arrow_polylines(s, r)
     (x0, x1), (y0, y1) = s.bounds
-    assert len(x) == PROBE_POINTS**2 and len(np.unique(x)) == len(np.unique(y)) == PROBE_POINTS
-    assert (x.min(), x.max(), y.min(), y.max()) == (x0, x1, y0, y1)
-    np.testing.assert_allclose(np.asarray(grid.customdata, float), s.f(np.c_[x, y]), rtol=1e-6)
-    assert fig.layout.clickmode == "event+select" and "click to start here" in grid.hovertemplate
-    plain = contour_figure(s, g, [adam_run(s)])
-    assert plain.layout.clickmode is None and "click" not in trace(plain, "probe").hovertemplate
-    event = {"points": [{"curve_number": 0, "x": 9, "y": 9}, {"curve_number": i, "x": 1.5, "y": -2.0}]}
-    assert probe_grid_index(fig) == i
-    assert clicked_start(event, i) == (1.5, -2.0)
-    assert clicked_start(event, i + 1) is None  # a click on another trace is not a start
-    assert clicked_start({"points": []}, i) is None and clicked_start(None, i) is None
+    span = min(x1 - x0, y1 - y0)
+    for key, v in vectors.items():
+        shaft = lines[key][:-1, 1] - lines[key][:-1, 0]
+        length = np.linalg.norm(shaft, axis=-1)
+        assert np.all((length >= 0.04 * span - 1e-9) & (length <= 0.3 * span + 1e-9))  # clamped to stay readable
+        cos = np.sum(shaft * v[:-1], -1) / (length * np.linalg.norm(v[:-1], axis=-1))
+        np.testing.assert_allclose(cos, 1.0, rtol=1e-9)  # and pointing the vector's way
+        np.testing.assert_allclose(lines[key][:, 0], r.trajectory.xs[:, 0])  # from the iterate
+
+
+def test_grown_keeps_iterates_up_to_the_step():
+    xs = np.arange(24, dtype=float).reshape(6, 2, 2)
+    out = grown(xs, 2)
+    np.testing.assert_array_equal(out[:3], xs[:3])
+    assert np.isnan(out[3:]).all()
 
 
 def test_layout_fonts_legend_and_uirevision(rosen):
@@ -607,7 +631,7 @@ def all_figures():
     g = surface_grid(s, 60)
     b = get_surface("ill_conditioned_bowl")
     r = adam_run(s, steps=200)
-    yield contour_figure(s, g, [r], step=20, overlays=Overlays(True, True, True, True), animate=True, clickable=True)
+    yield contour_figure(s, g, [r], step=20, overlays=Overlays(True, True, True, True), animate=True)
     yield contour_figure(b, surface_grid(b, 60), [diverging_sgd(b)], overlays=Overlays(eigen_directions=True))
     yield surface_figure(s, g, [r], step=20, font_scale=1.5)
     for kind in ("loss", "grad_norm", "distance", "lr"):
@@ -633,7 +657,7 @@ def test_contour_survives_play_in_a_real_browser(tmp_path):
         pytest.skip("no system Chromium")
     s = get_surface("rosenbrock")
     r = adam_run(s, steps=40)
-    fig = contour_figure(s, surface_grid(s, 60), [r], animate=True, clickable=True)
+    fig = contour_figure(s, surface_grid(s, 60), [r], animate=True)
     page_file = tmp_path / "fig.html"
     pio.write_html(fig, page_file, include_plotlyjs=True, div_id="plot", auto_play=False)
     index = roles(fig, "animated")[0]

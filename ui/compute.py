@@ -1,21 +1,31 @@
-"""From a config to trajectories: pure functions over plain, hashable values (cache-friendly)."""
+"""From a config to trajectories: pure functions, and the comparison's cached computation keyed by frozen records.
+
+The caches are keyed by :class:`Scene` (what every run shares) and :class:`~ui.config.RunConfig` (one run), so an
+unchanged run is served from the cache when another run, an overlay or the view changes.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+import streamlit as st
 
 from analysis import BasinMap, basin_map
 from analysis.limits import affordable, seconds_per_trajectory_step
 from optimizers import OPTIMIZERS, Trajectory, get_optimizer, make_schedule, run
 from optimizers.averaging import polyak_average
+from plots import surface_grid
 from surfaces import Surface, get_surface
 
 from .config import SHARED_HPARAMS, AppConfig, Items, RunConfig
+
+FAN_HALF = 12  # a live slider previews this many of its stops on either side of the current one (half a decade)
+FAN_POINTS = 60_000  # at most this many iterates per fan (members x (steps + 1)): the browser gets them all
 
 
 @lru_cache(maxsize=64)
@@ -24,10 +34,13 @@ def make_surface(name: str, params: Items) -> Surface:
     return get_surface(name, **dict(params))
 
 
-def build_optimizer(run_config: RunConfig, weight_decay: float):
-    """The configured optimizer: its hyperparameters, its schedule, the shared weight decay."""
+def build_optimizer(run_config: RunConfig, weight_decay: float, **override):
+    """The configured optimizer: its hyperparameters, its schedule, the shared weight decay.
+
+    ``override`` replaces hyperparameters, possibly by arrays (one value per trajectory: a fan).
+    """
     spec = OPTIMIZERS[run_config.optimizer]
-    hparams = dict(run_config.hparams)
+    hparams = {**dict(run_config.hparams), **override}
     names = {p.name for p in spec.params}
     for shared in SHARED_HPARAMS:
         if shared in names:
@@ -40,6 +53,27 @@ def build_optimizer(run_config: RunConfig, weight_decay: float):
 
 def start_point(config: AppConfig, surface: Surface) -> tuple[float, float]:
     return tuple(map(float, config.start)) if config.start is not None else tuple(map(float, surface.start))
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What every run of the comparison shares: the surface, the budget, the start, noise, decay and clipping."""
+
+    surface: str
+    surface_params: Items
+    steps: int
+    start: tuple[float, float]
+    noise: float
+    seed: int
+    weight_decay: float
+    clip_norm: float
+
+    @classmethod
+    def of(cls, config: AppConfig) -> Scene:
+        start = config.start if config.start is not None else make_surface(config.surface, config.surface_params).start
+        return cls(surface=config.surface, surface_params=config.surface_params, steps=config.steps,
+                   start=(float(start[0]), float(start[1])), noise=config.noise, seed=config.seed,
+                   weight_decay=config.weight_decay, clip_norm=config.clip_norm)
 
 
 def run_trajectory(
@@ -65,6 +99,32 @@ def run_trajectory(
         build_optimizer(run_config, weight_decay), surface, x0, steps,
         noise=sigma, seed=seed, clip_norm=clip_norm or None, record=copies == 1, batch_size=minibatch,
     )
+
+
+def scene_run(scene: Scene, run_config: RunConfig) -> Trajectory:
+    """The run ``run_config`` in ``scene`` (uncached; see :func:`cached_run`)."""
+    return run_trajectory(scene.surface, scene.surface_params, run_config, steps=scene.steps, start=scene.start,
+                          noise=scene.noise, seed=scene.seed, weight_decay=scene.weight_decay,
+                          clip_norm=scene.clip_norm)
+
+
+def fan_run(scene: Scene, run_config: RunConfig, name: str, values: tuple[float, ...]) -> Trajectory:
+    """One trajectory per value of hyperparameter ``name``, all in ONE vectorized ``run`` (hyperparameters
+    broadcast). Member k with the run's own value is exactly :func:`scene_run` when the run has no noise."""
+    surface = make_surface(scene.surface, scene.surface_params)
+    sigma = scene.noise / np.sqrt(run_config.batch_size) if run_config.batch_size else 0.0
+    x0 = np.tile(np.asarray(scene.start, dtype=float), (len(values), 1))
+    optimizer = build_optimizer(run_config, scene.weight_decay, **{name: np.asarray(values, dtype=float)})
+    return run(optimizer, surface, x0, scene.steps, noise=sigma, seed=scene.seed,
+               clip_norm=scene.clip_norm or None)
+
+
+def fan_window(stops: list[float], current: float, steps: int) -> tuple[int, int]:
+    """The slice ``[lo, hi)`` of ``stops`` a fan previews: up to ``FAN_HALF`` stops either side of ``current``,
+    fewer when the run is long (at most ``FAN_POINTS`` iterates in all)."""
+    index = int(np.argmin(np.abs(np.log(np.asarray(stops, dtype=float).clip(1e-300) / max(current, 1e-300)))))
+    half = int(min(FAN_HALF, max(1, (FAN_POINTS // (steps + 1) - 1) // 2)))
+    return max(0, index - half), min(len(stops), index + half + 1)
 
 
 def polyak_path(trajectory: Trajectory) -> np.ndarray:
@@ -134,3 +194,23 @@ def compute_basin_map(request: BasinRequest, cost: float, progress) -> BasinMap:
                        resolution=request.resolution, steps=request.steps, chunk=chunk, progress=progress)
     FINISHED_MAPS.put(request, result)
     return result
+
+
+# ---------------------------------------------------------------------------- cached (Streamlit's cache)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_grid(name: str, params: Items, resolution: int):
+    return surface_grid(make_surface(name, params), resolution)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_run(scene: Scene, run_config: RunConfig) -> Trajectory:
+    """One run; an unchanged run is served from the cache when another run changes."""
+    return scene_run(scene, run_config)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_fan(scene: Scene, run_config: RunConfig, name: str, values: tuple[float, ...]) -> Trajectory:
+    return fan_run(scene, run_config, name, values)
+

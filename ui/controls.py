@@ -14,7 +14,6 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, SCHEDULES
-from plots import clicked_start
 from surfaces import SURFACES
 from surfaces.params import Param
 
@@ -240,14 +239,6 @@ def _surface_changed() -> None:
     _reset_runs(st.session_state["surface"])
 
 
-def set_start_from_click(chart_key: str) -> None:
-    """Plotly selection callback: a click on the contour's invisible grid becomes the start point."""
-    event = st.session_state.get(chart_key) or {}
-    point = clicked_start(event.get("selection"), st.session_state.get(f"{chart_key}.click_trace"))
-    if point is not None:
-        st.session_state["start_x"], st.session_state["start_y"] = (round(v, 4) for v in point)
-
-
 # ---------------------------------------------------------------------------- widgets -> config
 
 
@@ -338,7 +329,8 @@ def shared_controls(surface) -> dict:
         start = tuple(float(param_widget(p, p.name, column, format="%.4g"))
                       for p, column in zip(start_params(surface), cols, strict=True))
         st.caption("Or click on the contour plot to set the start point.")
-    return {**values, "start": start}
+    own = tuple(map(float, surface.start))
+    return {**values, "start": None if start == own else start}  # None: the surface's own, as in a lesson
 
 
 def display_controls() -> dict:

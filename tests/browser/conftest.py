@@ -309,7 +309,7 @@ def plotly_summary(page, index: int = 0) -> dict:
     """What chart ``index`` (document order) draws, read from the Plotly graph div itself.
 
     ``values_*``: the surface values the chart shows: the first trace's ``z`` where a trace has one (3D view,
-    maps), else the contour view's probe grid (f at its points). ``image_*``: its background images (the filled
+    maps); the contour view shows its values as its background image. ``image_*``: its background images (the filled
     contour), with a checksum of their sources.
     """
     return page.evaluate(
@@ -319,8 +319,7 @@ def plotly_summary(page, index: int = 0) -> dict:
           // Plotly 6 ships arrays base64-encoded ({dtype, bdata, shape}) in gd.data; _fullData holds them decoded.
           const data = gd._fullData || [];
           const withZ = data.find((t) => t.z);
-          const probe = data.find((t) => t.meta && t.meta.role === "probe");
-          const values = withZ ? withZ.z : probe ? probe.customdata : null;
+          const values = withZ ? withZ.z : null;
           const flat = values ? [...values].flatMap((row) => (row && typeof row === "object" ? [...row] : [row])) : [];
           let checksum = 0, finite = 0;
           flat.forEach((v, i) => { if (Number.isFinite(v)) { finite += 1; checksum += v * ((i % 97) + 1); } });

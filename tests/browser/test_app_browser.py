@@ -20,7 +20,6 @@ from conftest import (
     plotly_summary,
     screenshot,
     screenshot_app,
-    script_runs,
     select_option,
     wait_idle,
 )
@@ -40,10 +39,6 @@ MAIN = '[data-testid="stMain"]'
 WARNING = '[data-testid="stAlertContentWarning"]'
 ERROR = '[data-testid="stAlertContentError"]'
 INFO = '[data-testid="stAlertContentInfo"]'
-# plotly.js's own animation promise, rejected when Pause interrupts Play, is logged as an uncaught page error with
-# the message "undefined" ("Uncaught (in promise) undefined" in the console). Only test_play_* clicks Pause and only
-# it may drop exactly this entry; see test_play_animates_in_the_browser.
-PAUSE_REJECTION = "pageerror: undefined"
 
 # Traces of chart ``index`` (document order) whose meta.role is ``role``, with their decoded data.
 _TRACES_JS = """([index, role]) => {
@@ -223,7 +218,7 @@ def test_default_page_draws_paths_in_every_chart(page, streamlit_server):
         contour,
     )
     assert drawn >= runs, drawn
-    assert plotly_summary(page, contour)["values_finite"] > 400  # f on the 21 x 21 probe grid
+    assert plotly_summary(page, contour)["image_count"] == 1  # the filled contour
 
     curves_index = next(i for i in range(page.locator(".js-plotly-plot").count()) if traces(page, i, "curve"))
     curves = traces(page, curves_index, "curve")
@@ -276,108 +271,7 @@ def test_learning_rate_slider_changes_path_and_url(page, streamlit_server):
     assert_no_exception(page)
 
 
-# --------------------------------------------------------------------------------------------------- 3. click to start
-
-
-def test_click_on_contour_moves_the_start_point(page, streamlit_server):
-    open_app(page, streamlit_server)
-    contour = chart_index(page, "contour")
-    (grid,) = traces(page, contour, "probe")
-    # The grid point nearest (2, -3): Streamlit reports the selected point, so click exactly on one.
-    gx, gy = min(zip(grid["x"], grid["y"], strict=True), key=lambda p: (p[0] - 2) ** 2 + (p[1] + 3) ** 2)
-    start_x = sidebar_widget(page, "stNumberInput", "Start x").locator("input")
-    start_y = sidebar_widget(page, "stNumberInput", "Start y").locator("input")
-    assert (float(start_x.input_value()), float(start_y.input_value())) == DEFAULT_START
-    start_before = query_of(page)["start"]
-
-    px, py = data_to_client(page, contour, gx, gy)
-    page.mouse.move(px, py)  # hover first: plotly picks the clicked point from the hover
-    page.mouse.click(px, py)
-    wait_for_url(page, "(params, before) => params.get('start') !== before", start_before[0])
-
-    assert float(start_x.input_value()) == pytest.approx(gx, abs=1e-3)
-    assert float(start_y.input_value()) == pytest.approx(gy, abs=1e-3)
-    sx, sy = (float(v) for v in query_of(page)["start"][0].split(","))
-    assert (sx, sy) == (pytest.approx(gx, abs=1e-3), pytest.approx(gy, abs=1e-3))
-    wait_for_first_path(page, "(trace, x) => Math.abs(trace.x[0] - x) < 1e-3", gx)
-    for path in traces(page, chart_index(page, "contour"), "path"):
-        assert (path["x"][0], path["y"][0]) == (pytest.approx(gx, abs=1e-3), pytest.approx(gy, abs=1e-3))
-    assert_no_exception(page)
-
-
-# --------------------------------------------------------------------------------------------------- 4. Play
-
-
-def test_play_animates_in_the_browser(page, streamlit_server):
-    open_app(page, streamlit_server)
-    contour = chart_index(page, "contour")
-    chart = page.locator(".js-plotly-plot").nth(contour)
-    state_js = """(index) => {
-      const gd = document.querySelectorAll(".js-plotly-plot")[index];
-      const markers = gd._fullData.filter((t) => t.meta && t.meta.role === "animated");
-      return {xy: markers.map((t) => [t.x[0], t.y[0]]), active: gd._fullLayout.sliders[0].active,
-              last: gd._fullLayout.sliders[0].steps.length - 1};
-    }"""
-    start = page.evaluate(state_js, contour)
-    assert start["active"] == 0 and start["last"] > 50, start
-    runs_before = script_runs(page)
-
-    chart.locator(".updatemenu-button").filter(has_text="Play").click()
-    page.wait_for_function(
-        "(index) => document.querySelectorAll('.js-plotly-plot')[index]._fullLayout.sliders[0].active >= 5",
-        arg=contour,
-        timeout=10_000,
-    )
-    first = page.evaluate(state_js, contour)
-    page.wait_for_timeout(600)
-    screenshot(page, "app-playing")
-    second = page.evaluate(state_js, contour)
-    assert 0 < first["active"] < second["active"], (first, second)
-    assert second["active"] < second["last"], "the animation ended before the mid-animation screenshot"
-    assert first["xy"] != start["xy"] and second["xy"] != first["xy"], (start, first, second)
-    # The background image keeps the contour colours while plotly.js animates without redrawing the contour.
-    images = chart.locator("image").evaluate_all(
-        "(els) => els.filter((e) => (e.getAttribute('href') || '').startsWith('data:image/png')).length"
-    )
-    assert images == 1
-
-    chart.locator(".updatemenu-button").filter(has_text="Pause").click()
-    page.wait_for_timeout(300)
-    paused = page.evaluate(state_js, contour)
-    page.wait_for_timeout(500)
-    assert page.evaluate(state_js, contour)["active"] == paused["active"], "Pause did not stop the animation"
-    # Playing and pausing happen in the browser only: no script run was needed.
-    assert script_runs(page) == runs_before
-    assert (
-        page.evaluate("() => document.querySelector('[data-testid=\"stApp\"]').getAttribute('data-test-script-state')")
-        == "notRunning"
-    )
-    # Allowed: plotly.js' rejected animation promise when Pause interrupts Play (see PAUSE_REJECTION); nothing else.
-    page.browser_errors[:] = [e for e in page.browser_errors if e != PAUSE_REJECTION]
-
-
-# --------------------------------------------------------------------------------------------------- 5. step scrubber
-
-
-def test_step_slider_moves_markers_and_ledger(page, streamlit_server):
-    open_app(page, streamlit_server)
-    contour = chart_index(page, "contour")
-    markers_before = traces(page, contour, "step")
-    assert page.get_by_text("Step-by-step ledger at step 0").is_visible()
-
-    step = page.locator(f'{MAIN} [data-testid="stSlider"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(r"^\s*Step\s*$"))
-    )
-    # One key, one rerun of the step fragment (every ArrowRight would be a rerun of its own).
-    with expect_rerun(page):
-        value = press_slider(page, step, "End", 1)
-    assert value == str(DEFAULT.steps), value
-    page.get_by_text(f"Step-by-step ledger at step {DEFAULT.steps}").wait_for(timeout=10_000)
-
-    markers_after = traces(page, chart_index(page, "contour"), "step")
-    assert len(markers_after) == len(markers_before) == len(DEFAULT.runs)
-    assert [(m["x"], m["y"]) for m in markers_after] != [(m["x"], m["y"]) for m in markers_before]
-    assert_no_exception(page)
+# 3.-5. A click on the contour, Play and the step scrubber: tests/browser/test_canvas.py (the canvas's own controls).
 
 
 # --------------------------------------------------------------------------------------------------- 6. lessons
@@ -447,7 +341,7 @@ def test_exploration_view_draws(page, streamlit_server, view):
     elif view == "ensemble":
         fan = chart_index(page, "contour")
         assert fan >= 0
-        assert plotly_summary(page, fan)["values_finite"] > 400 and plotly_summary(page, fan)["image_count"] == 1
+        assert plotly_summary(page, fan)["image_count"] == 1
         paths = [t for t in traces(page, fan, None) if t["type"] in ("scattergl", "scatter")]
         assert sum(finite_points(t) for t in paths) > 100 * 10, [t["name"] for t in paths]  # K = 100 paths
         assert page.locator(f'{MAIN} [data-testid="stDataFrame"]').count() == 1  # where the runs end
@@ -473,7 +367,7 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
     select_option(page, "Surface", "Custom formula")
     contour = chart_index(page, "contour")
     good = plotly_summary(page, contour)
-    assert good["values_finite"] > 400 and good["image_count"] == 1
+    assert good["image_count"] == 1
 
     box = page.locator(f'{SIDEBAR} [data-testid="stTextInput"]').first  # the formula, above the runs' labels
     assert "f(x, y)" in box.inner_text()
@@ -487,7 +381,7 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
     assert message.bounding_box()["y"] > box.bounding_box()["y"]
     assert page.locator(f"{MAIN} {ERROR}").filter(has_text="The formula was not accepted").count() == 1
     kept = plotly_summary(page, chart_index(page, "contour"))
-    assert (kept["values_checksum"], kept["image_checksum"]) == (good["values_checksum"], good["image_checksum"])
+    assert kept["image_checksum"] == good["image_checksum"]
     assert_no_exception(page)
     screenshot(page, "formula-rejected")
 
@@ -496,8 +390,7 @@ def test_custom_formula_rejects_hostile_input_and_accepts_a_good_one(page, strea
         field.press("Enter")
     new = plotly_summary(page, chart_index(page, "contour"))
     assert page.locator(ERROR).count() == 0, page.locator(ERROR).all_inner_texts()
-    assert new["values_finite"] > 400 and new["values_checksum"] != good["values_checksum"]
-    assert new["image_checksum"] != good["image_checksum"]
+    assert new["image_count"] == 1 and new["image_checksum"] != good["image_checksum"]
     assert any(
         "3" in tex and "y" in tex
         for tex in page.locator('annotation[encoding="application/x-tex"]').all_text_contents()
@@ -545,9 +438,13 @@ def test_presentation_mode_enlarges_fonts(page, streamlit_server):
     assert all(a == pytest.approx(1.5 * b) for a, b in zip(after, before, strict=True)), (before, after)
     text_after = page.evaluate(text_js)  # the title and the page's text grow too
     assert all(a > b for a, b in zip(text_after, text_before, strict=True)), (text_before, text_after)
-    # The figures grow with their text, so the larger titles, ticks and legends do not squeeze the plots.
+    # The figures grow with their text, so the larger titles, ticks and legends do not squeeze the plots; the
+    # contour (first) fills the window below the taller header instead, and stays at least 45 % of its height
+    # (at classroom sizes and in presentation links: tests/browser/test_canvas.py).
     plots_after = page.evaluate(plots_js)
-    assert all(a >= 0.95 * b for a, b in zip(plots_after, plots_before, strict=True)), (plots_before, plots_after)
+    assert plots_after[0] >= 0.45 * page.viewport_size["height"], (plots_before, plots_after)
+    assert all(a >= 0.95 * b for a, b in zip(plots_after[1:], plots_before[1:], strict=True)), (plots_before,
+                                                                                                 plots_after)
     assert_no_exception(page)
     assert_clean_layout(page)
     screenshot_app(page, "app-presentation")

@@ -1,0 +1,305 @@
+"""The comparison view's live canvas (``ui/canvas``), driven in headless Chromium against a real ``streamlit run``.
+
+Each interaction the canvas exists for: the plot element persists across a sidebar press (updated in place, not
+re-created); scrubbing and Play move every view without a script run; a drag of a live slider shows intermediate
+paths and ends on the engine's own run for the released value; a click anywhere on the plot area sets the start;
+the picture comes first at classroom sizes; presentation mode enlarges everything. Reruns are counted from the
+server's script-finished messages (``script_runs``). Expected numbers come from the engine itself, never typed in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import expect_rerun, open_app, screenshot, script_runs, wait_for_rerun, wait_idle
+from test_app_browser import assert_clean_layout, data_to_client, open_run, press_slider, query_of, sidebar_widget
+
+from plots.runs import as_xs
+from ui.compute import Scene, scene_run
+from ui.config import AppConfig, RunConfig
+
+pytestmark = pytest.mark.browser
+
+DEFAULT = AppConfig()
+SCENE = Scene.of(DEFAULT)
+SIZES = [(1024, 768), (1280, 720), (1600, 1000)]
+
+# The traces of canvas chart `id` ("contour", "curves", "surface3d") with meta.role `role`, decoded.
+_TRACES_JS = """([id, role]) => {
+  const gd = document.querySelector(`.cv-chart[data-chart="${id}"]`);
+  if (!gd || !gd._fullData) return [];
+  const arr = (a) => (a ? Array.from(a, (v) => (v === null || v === undefined ? NaN : Number(v))) : []);
+  return gd._fullData.filter((t) => t.meta && t.meta.role === role)
+    .map((t) => ({name: t.name, run: t.meta.run, x: arr(t.x), y: arr(t.y), z: arr(t.z)}));
+}"""
+
+
+def traces(page, chart: str, role: str) -> list[dict]:
+    return page.evaluate(_TRACES_JS, [chart, role])
+
+
+def finite(values) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    return values[np.isfinite(values)]
+
+
+def engine_path(run: RunConfig, scene: Scene = SCENE) -> np.ndarray:
+    """The engine's iterates ``(T+1, 2)`` for one run of the default scene (NaN from a divergence on, as drawn)."""
+    return as_xs(scene_run(scene, run))[:, 0]
+
+
+def contour_index(page) -> int:
+    return page.evaluate(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].findIndex((gd) => gd.dataset.chart === 'contour')")
+
+
+def ledger_title(page) -> str:
+    return page.locator(".cv-ledger-title").inner_text()
+
+
+# --------------------------------------------------------------------------------------------------- persistence
+
+
+def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server):
+    open_app(page, streamlit_server)
+    # Tag the contour's plot div, and count plot divs removed from the page from now on.
+    page.evaluate("""() => {
+      document.querySelector('.cv-chart[data-chart="contour"]').__tag = "the same element";
+      window.__removedPlots = 0;
+      new MutationObserver((records) => records.forEach((r) => r.removedNodes.forEach((n) => {
+        if (n.nodeType === 1 && (n.matches(".js-plotly-plot") || n.querySelector(".js-plotly-plot")))
+          window.__removedPlots += 1;
+      }))).observe(document.body, {childList: true, subtree: true});
+    }""")
+    before = traces(page, "contour", "path")[0]
+    open_run(page, 1)  # a run shows one line until it is opened
+    with expect_rerun(page):
+        press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "ArrowRight", 1)
+    page.wait_for_function(
+        """(x) => { const gd = document.querySelector('.cv-chart[data-chart="contour"]');
+                    const t = gd._fullData.find((t) => t.meta && t.meta.role === "path");
+                    return t && Array.from(t.x).some((v, i) => v !== x[i]); }""",
+        arg=before["x"], timeout=10_000)
+    assert page.evaluate("() => document.querySelector('.cv-chart[data-chart=\"contour\"]').__tag") == \
+        "the same element"
+    assert page.evaluate("() => window.__removedPlots") == 0
+    assert traces(page, "contour", "path")[0]["x"][0] == before["x"][0]  # same start, new path
+
+
+# --------------------------------------------------------------------------------------------------- steps
+
+
+def _scrub(page, event: str, step: int | None = None) -> None:
+    """Move the scrubber as a held mouse does ("input": still held) or let it go ("change": released)."""
+    page.evaluate("""([event, step]) => { const s = document.querySelector(".cv-scrub");
+                                          if (step !== null) s.value = String(step);
+                                          s.dispatchEvent(new Event(event, {bubbles: true})); }""", [event, step])
+
+
+def test_scrubbing_moves_every_view_without_a_rerun(page, streamlit_server):
+    open_app(page, streamlit_server, "3d=1&overlays=step_arrows")
+    runs = script_runs(page)
+    t = DEFAULT.steps // 3
+    paths = [engine_path(run) for run in DEFAULT.runs]
+
+    _scrub(page, "input", t)
+    page.wait_for_function("(t) => document.querySelector('.cv-ledger-title').textContent.includes(`step ${t}`)",
+                           arg=t, timeout=5_000)
+    # Contour markers, grown paths, 3D markers and the curves' cursor all stand at step t, drawn in the browser.
+    markers = traces(page, "contour", "step")
+    assert [(m["x"][0], m["y"][0]) for m in markers] == [
+        (pytest.approx(p[t, 0], rel=1e-5, abs=1e-6), pytest.approx(p[t, 1], rel=1e-5, abs=1e-6)) for p in paths]
+    for grown, path in zip(traces(page, "contour", "grown"), paths, strict=True):
+        assert len(finite(grown["x"])) == t + 1  # the path up to step t, the rest a gap
+        assert grown["x"][t] == pytest.approx(path[t, 0], rel=1e-5, abs=1e-6)
+    assert len(traces(page, "contour", "path")[0]["x"]) == DEFAULT.steps + 1  # the whole path stays, faint
+    in_3d = traces(page, "surface3d", "step")
+    assert [(m["x"][0], m["y"][0]) for m in in_3d] == [(m["x"][0], m["y"][0]) for m in markers]
+    cursor = page.evaluate("() => document.querySelector('.cv-chart[data-chart=\"curves\"]')._fullLayout.shapes[0].x0")
+    assert cursor == t
+    arrows = traces(page, "contour", "arrow")
+    assert arrows and all(a["x"][0] == pytest.approx(paths[a["run"]][t, 0], rel=1e-5) for a in arrows)
+    row = page.locator(".cv-ledger tr").nth(1).inner_text()
+    assert f"\t{t}\t" in row, row
+    assert script_runs(page) == runs, "scrubbing ran the script"
+
+    # Released, the step is reported once (a rerun), and the page keeps it.
+    _scrub(page, "change")
+    wait_for_rerun(page, since=runs)
+    assert script_runs(page) == runs + 1
+    assert f"step {t}" in ledger_title(page)
+    assert traces(page, "contour", "step")[0]["x"][0] == markers[0]["x"][0]
+
+    # The keyboard moves the scrubber too.
+    page.locator(".cv-scrub").focus()
+    page.keyboard.press("End")
+    page.wait_for_function("(t) => document.querySelector('.cv-ledger-title').textContent.includes(`step ${t}`)",
+                           arg=DEFAULT.steps, timeout=5_000)
+    screenshot(page, "canvas-scrubbed")
+
+
+_PLAYING_JS = """() => {
+  const contour = document.querySelector('.cv-chart[data-chart="contour"]')._fullData;
+  const role = (r) => contour.filter((t) => t.meta && t.meta.role === r);
+  const finite = (a) => Array.from(a).filter((v) => v !== null && Number.isFinite(Number(v))).length;
+  return {step: Number(document.querySelector(".cv-scrub").value),
+          markers: role("step").map((t) => [Number(t.x[0]), Number(t.y[0])]),
+          grown: role("grown").map((t) => finite(t.x)),
+          in3d: document.querySelector('.cv-chart[data-chart="surface3d"]')._fullData
+            .filter((t) => t.meta && t.meta.role === "step").map((t) => [Number(t.x[0]), Number(t.y[0])]),
+          ledger: document.querySelector(".cv-ledger-title").textContent};
+}"""
+
+
+def test_play_moves_every_view_without_a_rerun(page, streamlit_server):
+    open_app(page, streamlit_server, "3d=1")
+    runs = script_runs(page)
+    page.locator(".cv-speed").select_option("0.25")
+    page.locator(".cv-loop input").check()  # looping: however slow the machine, Pause finds it still playing
+    start = page.evaluate(_PLAYING_JS)
+    page.locator(".cv-play").click()
+    page.wait_for_function("() => Number(document.querySelector('.cv-scrub').value) >= 5", timeout=10_000)
+    first = page.evaluate(_PLAYING_JS)  # one snapshot each: every view read at the same frame
+    page.wait_for_timeout(300)
+    second = page.evaluate(_PLAYING_JS)
+    screenshot(page, "canvas-playing", full_page=False)
+    runs_while_playing = script_runs(page)
+    page.locator(".cv-play").click()  # Pause (still mid-way: checked below): the step is reported once
+    assert first["step"] != second["step"], (first, second)
+    for shot in (first, second):
+        assert shot["markers"] != start["markers"] and shot["markers"] == shot["in3d"], shot
+        assert all(n == shot["step"] + 1 for n in shot["grown"]), shot  # the paths grow as it plays
+        assert f"step {shot['step']}" in shot["ledger"], shot
+    assert second["markers"] != first["markers"]
+    assert runs_while_playing == runs, "Play ran the script"
+
+    wait_for_rerun(page, since=runs)
+    assert page.locator(".cv-play").inner_text().strip().endswith("Play")
+    paused = int(page.locator(".cv-scrub").input_value())
+    page.wait_for_timeout(300)
+    assert int(page.locator(".cv-scrub").input_value()) == paused
+    assert script_runs(page) == runs + 1
+    assert f"step {paused}" in ledger_title(page)
+
+
+# --------------------------------------------------------------------------------------------------- drag to preview
+
+
+def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page, streamlit_server):
+    open_app(page, streamlit_server)
+    first = DEFAULT.runs[0]
+    slider = page.locator(".cv-run").first.locator(".cv-slider input")
+    key = slider.get_attribute("data-key")
+    assert key.endswith(f".{first.optimizer}.lr"), key
+    runs = script_runs(page)
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    lo, hi, value = (int(slider.get_attribute(a)) if a != "value" else int(slider.input_value())
+                     for a in ("min", "max", "value"))
+    # Chromium's range thumb sits at its value's fraction of the track (the thumb's width aside).
+    x0 = box["x"] + 8 + (box["width"] - 16) * (value - lo) / (hi - lo)
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    seen = []
+    for k in range(1, 9):  # drag left: smaller learning rates
+        page.mouse.move(x0 - k * (x0 - box["x"]) / 10, y)
+        page.wait_for_timeout(60)
+        seen.append((page.locator(".cv-run").first.locator(".cv-slider-value").inner_text(),
+                     tuple(traces(page, "contour", "path")[0]["x"])))
+    assert script_runs(page) == runs, "the drag ran the script"
+    distinct = {path for _, path in seen}
+    assert len(distinct) >= 3, [label for label, _ in seen]
+    # Each preview is the engine's run for the value under the thumb (the fan is one vectorized run of them).
+    label, path = seen[3]
+    expected = engine_path(RunConfig(first.optimizer, (("lr", float(label)),)))
+    assert np.allclose(np.asarray(path), expected[:, 0], rtol=1e-5, atol=1e-6, equal_nan=True)
+
+    with expect_rerun(page):
+        page.mouse.up()
+    released = float(page.locator(".cv-run").first.locator(".cv-slider-value").inner_text())
+    wait_idle(page)
+    # The value is now the run's: the sidebar slider, the link, and the path drawn is the engine's run for it.
+    open_run(page, 1)
+    sidebar_value = press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "Shift", 0)
+    assert float(sidebar_value) == released
+    assert query_of(page)["run"][0] == f"{first.optimizer}:lr={released:g}"
+    drawn = traces(page, "contour", "path")[0]
+    expected = engine_path(RunConfig(first.optimizer, (("lr", released),)))
+    assert np.allclose(drawn["x"], expected[:, 0], rtol=1e-5, atol=1e-6, equal_nan=True)
+    assert np.allclose(drawn["y"], expected[:, 1], rtol=1e-5, atol=1e-6, equal_nan=True)
+    assert f"η={released:g}" in drawn["name"]
+
+
+# --------------------------------------------------------------------------------------------------- click to start
+
+
+def test_a_click_anywhere_on_the_plot_area_sets_the_start(page, streamlit_server):
+    open_app(page, streamlit_server)
+    index = contour_index(page)
+    target = (2.3, -3.7)  # not on any grid: the click's own pixel decides
+    px, py = data_to_client(page, index, *target)
+    per_pixel = page.evaluate(
+        "(i) => { const l = document.querySelectorAll('.js-plotly-plot')[i]._fullLayout;"
+        " return Math.max(Math.abs(l.xaxis.p2d(1) - l.xaxis.p2d(0)), Math.abs(l.yaxis.p2d(1) - l.yaxis.p2d(0))); }",
+        index)
+    with expect_rerun(page):
+        page.mouse.click(px, py)
+    page.wait_for_function("() => new URLSearchParams(location.search).get('start') !== null", timeout=10_000)
+    wait_idle(page)
+    sx, sy = (float(v) for v in query_of(page)["start"][0].split(","))
+    assert math.hypot(sx - target[0], sy - target[1]) <= 1.5 * per_pixel, ((sx, sy), target, per_pixel)
+    for path in traces(page, "contour", "path"):
+        assert (path["x"][0], path["y"][0]) == (pytest.approx(sx, abs=1e-4), pytest.approx(sy, abs=1e-4))
+
+
+# --------------------------------------------------------------------------------------------------- the picture first
+
+_PLOT_AREA_JS = """() => {
+  const gd = document.querySelector('.cv-chart[data-chart="contour"]');
+  const l = gd._fullLayout, box = gd.getBoundingClientRect();
+  const top = box.top + l.yaxis._offset, left = box.left + l.xaxis._offset;
+  const w = l.xaxis._length, h = l.yaxis._length;
+  const visible = Math.max(0, Math.min(top + h, innerHeight) - Math.max(top, 0)) *
+                  Math.max(0, Math.min(left + w, innerWidth) - Math.max(left, 0));
+  const bar = gd.querySelector(".colorbar").getBoundingClientRect();
+  return {w, h, fraction: visible / (w * h), colorbar_inside: bar.right <= Math.min(box.right, innerWidth) + 1,
+          controls: [...document.querySelectorAll(".cv-bar > *")].every((e) => {
+            const b = e.getBoundingClientRect(); return b.right <= innerWidth && b.bottom <= innerHeight; }),
+          tabs: [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stButtonGroup"] button')].every(
+            (e) => e.getBoundingClientRect().right <= innerWidth)};
+}"""
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["default", "present"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_contour_comes_first_at_classroom_sizes(page, streamlit_server, size, present):
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, streamlit_server, "present=1" if present else "")
+    page.wait_for_timeout(400)  # the canvas fits the contour to the window after the first draw
+    area = page.evaluate(_PLOT_AREA_JS)
+    assert area["fraction"] >= 0.9, area
+    assert min(area["w"], area["h"]) >= 0.45 * height, area
+    assert area["colorbar_inside"] and area["controls"] and area["tabs"], area
+    assert_clean_layout(page)
+    screenshot(page, f"canvas-{width}x{height}-{'present' if present else 'default'}", full_page=False)
+
+
+def test_presentation_mode_enlarges_the_canvas_controls_and_ledger(page, streamlit_server):
+    sizes_js = """() => ({
+      bar: parseFloat(getComputedStyle(document.querySelector(".cv-play")).fontSize),
+      ledger: parseFloat(getComputedStyle(document.querySelector(".cv-ledger td")).fontSize),
+      slider: parseFloat(getComputedStyle(document.querySelector(".cv-run-title")).fontSize),
+      figure: document.querySelector('.cv-chart[data-chart="contour"]')._fullLayout.font.size,
+      tabs: parseFloat(getComputedStyle(
+        document.querySelector('[data-testid="stMain"] [data-testid="stButtonGroup"] button p')).fontSize),
+    })"""
+    open_app(page, streamlit_server)
+    before = page.evaluate(sizes_js)
+    open_app(page, streamlit_server, "present=1")
+    after = page.evaluate(sizes_js)
+    for name in before:
+        assert after[name] > 1.2 * before[name], (name, before, after)

@@ -1,0 +1,117 @@
+"""The canvas: one Streamlit components v2 component that keeps its Plotly charts across reruns.
+
+``st.plotly_chart`` hashes the figure into its element id, so every changed figure is a new element that
+plotly.js draws from scratch. Here the element's identity is its ``key``: the browser keeps the plot div and
+calls ``Plotly.react`` with the new figure. Python decides everything drawn (the figures come from the pure
+builders in :mod:`plots`); ``canvas.js`` only draws, moves the step in the browser and relays three events:
+
+* ``{"kind": "step", "step": t}``: the step control was released or paused at ``t``;
+* ``{"kind": "start", "x": x, "y": y}``: a click on the contour's plot area, in data coordinates;
+* ``{"kind": "hparam", "run": id, "name": "lr", "value": v}``: a live slider was released at ``v``.
+
+plotly.js comes from plotly's own package, copied once into ``static/`` and served by Streamlit's static
+serving (``server.enableStaticServing``), so the browser loads and caches it once instead of with every rerun.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+import plotly
+import plotly.io as pio
+import streamlit as st
+
+from plots import literal_text
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE.parents[1] / "static"  # next to app.py: what Streamlit serves at /app/static/
+PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PLOTLY_FILE = f"plotly-{plotly.__version__}.min.js"  # the version in the name: a new plotly is a new URL
+PLOTLY_URL = f"app/static/{PLOTLY_FILE}"  # relative to the page
+
+
+def ensure_plotly_asset() -> str:
+    """Copy plotly.min.js into ``static/`` once (it must be a real file: Streamlit refuses symlinks); its URL."""
+    target = STATIC_DIR / PLOTLY_FILE
+    if not target.exists() or target.stat().st_size != PLOTLY_SOURCE.stat().st_size:
+        STATIC_DIR.mkdir(exist_ok=True)
+        partial = target.with_suffix(".part")
+        shutil.copyfile(PLOTLY_SOURCE, partial)
+        partial.replace(target)  # atomic: two servers starting at once never serve half a file
+    return PLOTLY_URL
+
+
+_component = st.components.v2.component(
+    "optviz.canvas",
+    js=(HERE / "canvas.js").read_text(),
+    css=(HERE / "canvas.css").read_text(),
+    isolate_styles=False,  # plotly.js puts its own styles in the document's head: no shadow root
+)
+
+
+def pack(values, dtype: str = "f4") -> dict:
+    """An array for the browser as ``{dtype, shape, bdata}`` (base64, little-endian), plotly.py 7's own encoding.
+
+    Non-finite values become NaN (a gap in a line). Compact and quick: a float32 is 4 bytes instead of the
+    10 or so characters of its JSON number, and the browser reads it with one typed-array view.
+    """
+    a = np.asarray(values, dtype=float)
+    if dtype == "f4":
+        with np.errstate(over="ignore", invalid="ignore"):
+            a = np.where(np.isfinite(a), a, np.nan).astype("<f4")
+    else:
+        a = a.astype("<" + dtype)
+    return {"dtype": dtype, "shape": list(a.shape), "bdata": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def figure_json(fig, *, fit: bool = False) -> str:
+    """The figure as plotly.js reads it (arrays as ``{dtype, bdata}``), without a second validation pass.
+
+    ``fit``: without the builder's fixed height (the canvas sizes the chart to the window). Dropped from the
+    plain dict: another ``update_layout`` would validate the whole layout again (about 10 ms a figure).
+    """
+    spec = fig.to_plotly_json()
+    if fit:
+        spec["layout"].pop("height", None)
+        spec["layout"]["autosize"] = True
+    return pio.json.to_json_plotly(spec)
+
+
+def chart(fig, *, key: str, container=st, height: int | None = None) -> None:
+    """One persistent Plotly chart: drawn once per ``key``, then updated in place with ``Plotly.react``.
+
+    Every figure of the app goes to the page here (or in :func:`canvas`), its user texts made literal.
+    """
+    spec = {"id": "main", "figure": figure_json(literal_text(fig))}
+    if height:
+        spec["height"] = f"{int(height)}px"
+    with contextlib.nullcontext() if container is st else container:
+        _component(key=key, data={"plotly": ensure_plotly_asset(), "charts": [spec]}, height="content")
+
+
+def wire(value):
+    """``value`` with every NumPy array (and NumPy number) replaced by what the browser reads: :func:`pack`."""
+    if isinstance(value, np.ndarray):
+        return pack(value)
+    if isinstance(value, dict):
+        return {k: wire(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [wire(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def canvas(data: Mapping, *, key: str, on_action: Callable[[], None] | None = None):
+    """The comparison's canvas: several charts, the step control, live sliders and the ledger (see canvas.js).
+
+    ``data`` is plain data (:func:`wire` it first); ``on_action`` runs before the rerun an event causes, with the
+    event in ``st.session_state[key]["action"]``, so it may write widget keys.
+    """
+    return _component(key=key, data={"plotly": ensure_plotly_asset(), **data}, height="content",
+                      on_action_change=on_action or (lambda: None))

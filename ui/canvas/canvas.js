@@ -1,0 +1,495 @@
+// The browser half of ui/canvas (Streamlit components v2, an ES module, no build step).
+//
+// A thin renderer and event relay. Python sends plotly.js figures and every step's numbers; this module
+//  * draws each chart once and afterwards updates it in place with Plotly.react (the plot div survives reruns);
+//  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
+//    step arrows, the curves' cursor, the 3D markers and the ledger;
+//  * while a live slider is dragged, swaps that run's path for the fan member of the slider's stop;
+//  * reports back only on release: the step, a click's data coordinates, a slider's value, a curve kind.
+// The component function runs again on every data update with the same parent element, so the DOM is built once
+// and the state is kept on that element.
+
+const PLOTLY = "__optvizPlotly"; // one promise per page: plotly.js loads once, whatever the number of charts
+const CONFIG = { displaylogo: false, doubleClick: false, responsive: false }; // quick clicks must not reset axes
+const CLICK_SLOP_PX = 4; // a press that moves more than this is a zoom drag, not a click
+const REPORT_MS = 350; // the step is reported once the scrubber rests this long (not per key press)
+
+function loadPlotly(url) {
+  if (!window[PLOTLY]) {
+    window[PLOTLY] = window.Plotly
+      ? Promise.resolve(window.Plotly)
+      : new Promise((resolve, reject) => {
+          const script = document.createElement("script");
+          script.src = url;
+          script.onload = () => resolve(window.Plotly);
+          script.onerror = () => {
+            window[PLOTLY] = null;
+            reject(new Error(`plotly.js did not load from ${url}`));
+          };
+          document.head.appendChild(script);
+        });
+  }
+  return window[PLOTLY];
+}
+
+// ------------------------------------------------------------------------------------------- data from Python
+
+const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array };
+
+// {dtype, shape, bdata} (ui.canvas.pack) -> a typed array that keeps its shape; everything else walked through.
+function unpack(value) {
+  if (Array.isArray(value)) return value.map(unpack);
+  if (!value || typeof value !== "object") return value;
+  if (typeof value.bdata === "string" && TYPES[value.dtype]) {
+    const text = atob(value.bdata);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+    const array = new TYPES[value.dtype](bytes.buffer);
+    array.shape = value.shape;
+    return array;
+  }
+  const out = {};
+  for (const [key, item] of Object.entries(value)) out[key] = unpack(item);
+  return out;
+}
+
+const row = (array, k) => array.subarray(k * array.shape[1], (k + 1) * array.shape[1]);
+
+// A run's path in plots.runs.joined's layout: n trajectories, `block` points apart; iterate t of trajectory b is
+// point b * block + t. Grown: NaN (a gap) after step t in every trajectory.
+function grownPath(values, path, t) {
+  const out = Float32Array.from(values);
+  for (let b = 0; b < path.n; b += 1) out.fill(NaN, b * path.block + t + 1, b * path.block + path.block - 1);
+  return out;
+}
+
+function atStep(values, path, t) {
+  const out = [];
+  for (let b = 0; b < path.n; b += 1) out.push(values[b * path.block + Math.min(t, path.block - 2)]);
+  return out;
+}
+
+function lastFinite(xs, ys) {
+  for (let i = xs.length - 1; i >= 0; i -= 1) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) return [[xs[i]], [ys[i]]];
+  return [[], []];
+}
+
+const fmt = (v) => (Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : "—");
+const fmtVec = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `(${fmt(a)}, ${fmt(b)})` : "—");
+
+// ------------------------------------------------------------------------------------------- the DOM, built once
+
+function el(tag, className, parent) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function build(parent) {
+  const root = el("div", "cv-root", parent);
+  const s = { root, charts: new Map(), step: 0, serverStep: null, playing: false, speed: 1, loop: false,
+              drag: null, data: null, Plotly: null, queued: false, reportTimer: null };
+  s.bar = el("div", "cv-bar", root);
+  s.play = el("button", "cv-play", s.bar);
+  s.play.type = "button";
+  s.scrub = el("input", "cv-scrub", s.bar);
+  s.scrub.type = "range";
+  s.scrub.min = "0";
+  s.scrub.setAttribute("aria-label", "step");
+  s.stepLabel = el("span", "cv-step", s.bar);
+  s.speedBox = el("select", "cv-speed", s.bar);
+  s.speedBox.setAttribute("aria-label", "speed");
+  const loop = el("label", "cv-loop", s.bar);
+  s.loopBox = el("input", "", loop);
+  s.loopBox.type = "checkbox";
+  loop.appendChild(document.createTextNode(" loop"));
+  const grid = el("div", "cv-grid", root);
+  s.main = el("div", "cv-main", grid);
+  s.mainCharts = el("div", "cv-charts", s.main);
+  s.live = el("div", "cv-live", s.main);
+  s.side = el("div", "cv-side", grid);
+  s.kinds = el("div", "cv-kinds", s.side);
+  s.sideCharts = el("div", "cv-charts", s.side);
+  s.ledger = el("div", "cv-ledger", root);
+
+  s.play.addEventListener("click", () => (s.playing ? pause(s) : play(s)));
+  s.scrub.addEventListener("input", () => {
+    if (s.playing) pause(s, false);
+    s.step = Number(s.scrub.value);
+    schedule(s);
+  });
+  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
+  s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
+  s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
+  // Plotly's `responsive` follows only window resizes: the container can change without one (sidebar, columns).
+  s.observer = new ResizeObserver(() => {
+    fitHeights(s);
+    for (const chart of s.charts.values()) if (chart.drawn && s.Plotly) s.Plotly.Plots.resize(chart.div);
+  });
+  s.observer.observe(root);
+  window.addEventListener("resize", () => fitHeights(s));
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------- charts
+
+function chartFor(s, spec) {
+  let chart = s.charts.get(spec.id);
+  if (!chart) {
+    const div = el("div", "cv-chart");
+    div.dataset.chart = spec.id;
+    chart = { div, drawn: false };
+    if (spec.click === "start") listenForClicks(s, div);
+    s.charts.set(spec.id, chart);
+  }
+  const home = spec.area === "side" ? s.sideCharts : s.mainCharts;
+  if (chart.div.parentElement !== home) home.appendChild(chart.div);
+  chart.spec = spec;
+  chart.div.style.height = spec.height || "";
+  return chart;
+}
+
+// The contour's height: the window below its top edge, within [fit_min, fit_max] (the picture comes first).
+function fitHeights(s) {
+  const layout = (s.data && s.data.layout) || {};
+  for (const chart of s.charts.values()) {
+    if (!chart.spec || !chart.spec.fit) continue;
+    const scroller = chart.div.closest('[data-testid="stMain"]') || document.scrollingElement;
+    const top = chart.div.getBoundingClientRect().top + (scroller ? scroller.scrollTop : 0);
+    const height = Math.max(layout.fit_min || 300, Math.min(layout.fit_max || 2000, window.innerHeight - top - 8));
+    if (Math.abs(chart.div.offsetHeight - height) > 1) chart.div.style.height = `${Math.round(height)}px`;
+  }
+}
+
+// A click anywhere on the plot area (not a drag) -> data coordinates through the axes' own p2d.
+// The release is heard on the window: plotly.js covers the page with a "drag cover" while the button is down.
+function listenForClicks(s, div) {
+  let down = null;
+  div.addEventListener("pointerdown", (e) => {
+    down = e.target.closest(".modebar, .legend, .colorbar") ? null : { x: e.clientX, y: e.clientY };
+  }, true);
+  window.addEventListener("pointerup", (e) => {
+    const start = down;
+    down = null;
+    if (!start || Math.hypot(e.clientX - start.x, e.clientY - start.y) > CLICK_SLOP_PX) return;
+    const full = div._fullLayout;
+    if (!full || !full.xaxis) return;
+    const box = div.getBoundingClientRect();
+    const px = e.clientX - box.left - full.xaxis._offset;
+    const py = e.clientY - box.top - full.yaxis._offset;
+    if (px < 0 || py < 0 || px > full.xaxis._length || py > full.yaxis._length) return;
+    send(s, { kind: "start", x: full.xaxis.p2d(px), y: full.yaxis.p2d(py) });
+  }, true);
+}
+
+function send(s, event) {
+  if (s.setTriggerValue) s.setTriggerValue("action", event);
+}
+
+// ------------------------------------------------------------------------------------------- the step
+
+function play(s) {
+  const total = s.data.player.steps;
+  if (s.step >= total) s.step = 0;
+  s.playing = true;
+  s.play.textContent = "❚❚ Pause";
+  let last = performance.now();
+  let carry = 0;
+  const tick = (now) => {
+    if (!s.playing) return;
+    carry += ((now - last) * s.speed) / s.data.player.frame_ms;
+    last = now;
+    const advance = Math.floor(carry);
+    carry -= advance;
+    if (advance > 0) {
+      s.step += advance;
+      if (s.step >= total) {
+        if (s.loop) s.step %= total + 1;
+        else {
+          s.step = total;
+          drawStep(s);
+          pause(s);
+          return;
+        }
+      }
+      drawStep(s);
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+function pause(s, report = true) {
+  s.playing = false;
+  s.play.textContent = "▶ Play";
+  if (report) reportStepSoon(s, 0);
+}
+
+function reportStepSoon(s, delay = REPORT_MS) {
+  clearTimeout(s.reportTimer);
+  s.reportTimer = setTimeout(() => {
+    if (s.playing || s.step === s.serverStep) return;
+    s.serverStep = s.step; // the rerun this causes comes back with this step: not a jump
+    send(s, { kind: "step", step: s.step });
+  }, delay);
+}
+
+function schedule(s) {
+  if (s.queued) return;
+  s.queued = true;
+  requestAnimationFrame(() => {
+    s.queued = false;
+    drawStep(s);
+  });
+}
+
+// The path a run shows now: its own, or while its live slider is dragged the fan member under the thumb.
+function source(s, r) {
+  const run = s.data.player.runs[r];
+  const drag = s.drag;
+  if (!drag || drag.run !== r) return { path: run.path, curve: null };
+  const fan = drag.slider.fan;
+  const x = row(fan.x, drag.member);
+  return { path: { x, y: row(fan.y, drag.member), z: row(fan.z, drag.member), block: x.length + 1, n: 1 },
+           curve: row(fan.curve, drag.member) };
+}
+
+// Trace updates for every chart at the current step, as {chart id: {indices, x, y, z}} for one restyle each.
+function stepUpdates(s) {
+  const t = s.step;
+  const updates = {};
+  const put = (chart, index, values) => {
+    if (index === undefined || !s.charts.has(chart)) return;
+    const u = (updates[chart] = updates[chart] || { indices: [], attrs: {} });
+    u.indices.push(index);
+    const k = u.indices.length - 1;
+    for (const [name, value] of Object.entries(values)) {
+      (u.attrs[name] = u.attrs[name] || [])[k] = value;
+    }
+  };
+  s.data.player.runs.forEach((run, r) => {
+    const { path, curve } = source(s, r);
+    const contour = run.traces.contour || {};
+    put("contour", contour.grown, { x: grownPath(path.x, path, t), y: grownPath(path.y, path, t) });
+    put("contour", contour.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t) });
+    const dragged = Boolean(s.drag && s.drag.run === r);
+    if (dragged) {
+      put("contour", contour.path, { x: path.x, y: path.y });
+      const [ex, ey] = lastFinite(path.x, path.y);
+      put("contour", contour.end, { x: ex, y: ey });
+    }
+    for (const [key, lines] of Object.entries(run.arrows || {})) {
+      // the arrows belong to the run's own path: hidden while a fan member stands in for it
+      const piece = lines.subarray(t * 14, t * 14 + 14);
+      const xs = [], ys = [];
+      for (let i = 0; i < 7; i += 1) {
+        xs.push(dragged ? NaN : piece[2 * i]);
+        ys.push(dragged ? NaN : piece[2 * i + 1]);
+      }
+      put("contour", contour[`arrow.${key}`], { x: xs, y: ys });
+    }
+    const s3 = run.traces.surface3d || {};
+    put("surface3d", s3.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t), z: atStep(path.z, path, t) });
+    if (dragged) {
+      put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
+      put("curves", (run.traces.curves || {}).curve, { y: curve });
+    }
+  });
+  return updates;
+}
+
+// SVG scatter traces take plotly.js's animation path (only their points move, about twice as fast as a restyle,
+// which recomputes and redraws the whole plot); WebGL and 3D traces need a restyle.
+const STILL = { frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate" };
+
+function moveTraces(s, gd, u) {
+  if (u.indices.every((i) => gd._fullData[i] && gd._fullData[i].type === "scatter")) {
+    const data = u.indices.map((_, k) => Object.fromEntries(Object.entries(u.attrs).map(([n, v]) => [n, v[k]])));
+    return s.Plotly.animate(gd, { data, traces: u.indices }, STILL).catch(() => {}); // a newer frame interrupted it
+  }
+  return s.Plotly.restyle(gd, u.attrs, u.indices);
+}
+
+// One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
+function drawStep(s) {
+  if (!s.Plotly || !s.data) return;
+  if (s.drawing) {
+    s.redraw = true;
+    return;
+  }
+  s.scrub.value = String(s.step);
+  s.stepLabel.textContent = `step ${s.step} / ${s.data.player.steps}`;
+  const pending = [];
+  for (const [id, u] of Object.entries(stepUpdates(s))) {
+    const chart = s.charts.get(id);
+    if (chart && chart.drawn) pending.push(moveTraces(s, chart.div, u));
+  }
+  const cursor = s.charts.get("curves");
+  if (cursor && cursor.drawn && (cursor.div.layout.shapes || []).length) {
+    pending.push(s.Plotly.relayout(cursor.div, { "shapes[0].x0": s.step, "shapes[0].x1": s.step }));
+  }
+  drawLedger(s);
+  s.drawing = Promise.all(pending).finally(() => {
+    s.drawing = null;
+    if (s.redraw) {
+      s.redraw = false;
+      drawStep(s);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------- ledger, sliders
+
+function drawLedger(s) {
+  const ledger = s.data.ledger;
+  if (!ledger) return;
+  if (!s.table) {
+    s.ledgerTitle = el("div", "cv-ledger-title", s.ledger);
+    s.table = el("table", "", s.ledger);
+  }
+  s.ledgerTitle.textContent = `Step-by-step ledger at step ${s.step}` + (s.drag ? " (of the runs as set)" : "");
+  const head = ["run", "step", ...ledger.columns];
+  const rows = [head, ...ledger.runs.map((run) => {
+    const last = run.values[ledger.columns[0]].length - 1;
+    const t = Math.min(s.step, last);
+    return [run.label, String(t), ...ledger.columns.map((c) => {
+      const v = run.values[c];
+      return ledger.vectors.includes(c) ? fmtVec(v[2 * t], v[2 * t + 1]) : fmt(v[t]);
+    })];
+  })];
+  // text only (textContent): a run's label is the user's own text
+  s.table.replaceChildren(...rows.map((cells, i) => {
+    const tr = document.createElement("tr");
+    cells.forEach((text, j) => {
+      const cell = document.createElement(i === 0 ? "th" : "td");
+      cell.textContent = text;
+      if (i > 0 && j === 0) cell.style.borderLeft = `4px solid ${ledger.runs[i - 1].color}`;
+      tr.appendChild(cell);
+    });
+    return tr;
+  }));
+}
+
+// One row per run under the contour: its colour and label (the contour's legend), and its live sliders.
+function drawRuns(s) {
+  s.live.replaceChildren();
+  for (const run of s.data.runs || []) {
+    const line = el("div", "cv-run", s.live);
+    line.style.setProperty("--run", run.color);
+    el("span", "cv-run-title", line).textContent = run.label;
+    for (const slider of run.sliders) {
+      const box = el("label", "cv-slider", line);
+      el("span", "cv-slider-name", box).textContent = slider.label;
+      const input = el("input", "", box);
+      input.type = "range";
+      input.min = "0";
+      input.max = String(slider.values.length - 1);
+      input.value = String(slider.index);
+      input.dataset.key = slider.key;
+      const value = el("span", "cv-slider-value", box);
+      value.textContent = slider.labels[slider.index];
+      input.addEventListener("input", () => {
+        const member = Number(input.value);
+        value.textContent = slider.labels[member];
+        s.drag = { run: run.run, member, slider };
+        schedule(s);
+      });
+      input.addEventListener("change", () => {
+        const member = Number(input.value);
+        if (member === slider.index) update(s, s.data); // back where it was: the run's own path, no rerun
+        else send(s, { kind: "hparam", key: slider.key, value: slider.values[member] });
+      });
+    }
+  }
+}
+
+function drawKinds(s) {
+  const curves = s.data.curves;
+  s.kinds.replaceChildren();
+  if (!curves) return;
+  for (const kind of curves.kinds) {
+    const button = el("button", kind.value === curves.value ? "cv-kind cv-on" : "cv-kind", s.kinds);
+    button.type = "button";
+    button.textContent = kind.label;
+    button.addEventListener("click", () => kind.value !== curves.value && send(s, { kind: "curve", value: kind.value }));
+  }
+}
+
+function drawBar(s) {
+  const player = s.data.player;
+  s.bar.hidden = !player;
+  if (!player) return;
+  s.scrub.max = String(player.steps);
+  if (!s.speedBox.options.length) {
+    for (const speed of player.speeds) {
+      const option = el("option", "", s.speedBox);
+      option.value = String(speed);
+      option.textContent = `${speed}×`;
+      option.selected = speed === 1;
+    }
+  }
+  if (!s.playing) s.play.textContent = "▶ Play";
+}
+
+// ------------------------------------------------------------------------------------------- an update from Python
+
+async function update(s, data) {
+  s.data = data;
+  s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
+  s.root.style.setProperty("--cv-side-min", `${(data.layout || {}).side_min || 360}px`);
+  s.root.classList.toggle("cv-single", !data.player);
+  if (data.player) {
+    // Python's step is adopted unless it is the one this page reported itself (the user may have moved on).
+    if (data.player.step !== s.serverStep) s.step = data.player.step;
+    s.serverStep = data.player.step;
+    s.step = Math.min(s.step, data.player.steps);
+  }
+  s.drag = null; // a new value arrived: what is drawn is now the engine's run for it
+  const ids = new Set(data.charts.map((c) => c.id));
+  for (const [id, chart] of s.charts) {
+    if (!ids.has(id)) {
+      if (s.Plotly) s.Plotly.purge(chart.div);
+      chart.div.remove();
+      s.charts.delete(id);
+    }
+  }
+  const charts = data.charts.map((spec) => chartFor(s, spec));
+  if (data.player) {
+    drawBar(s);
+    drawKinds(s);
+    drawRuns(s);
+  }
+  fitHeights(s);
+  s.Plotly = await loadPlotly(data.plotly);
+  if (s.data !== data) return; // a newer update arrived while plotly.js loaded
+  const updates = data.player ? stepUpdates(s) : {};
+  for (const chart of charts) {
+    const figure = JSON.parse(chart.spec.figure);
+    const u = updates[chart.spec.id];
+    if (u) {
+      // draw the figure at the page's own step straight away (Python drew it at the step it knows)
+      u.indices.forEach((index, k) => {
+        for (const [name, values] of Object.entries(u.attrs)) if (values[k] !== undefined) figure.data[index][name] = values[k];
+      });
+    }
+    if (chart.spec.id === "curves" && data.player && (figure.layout.shapes || []).length) {
+      figure.layout.shapes[0].x0 = figure.layout.shapes[0].x1 = s.step;
+    }
+    await s.Plotly.react(chart.div, figure.data, figure.layout, CONFIG);
+    chart.drawn = true;
+  }
+  if (data.player) {
+    s.scrub.value = String(s.step);
+    s.stepLabel.textContent = `step ${s.step} / ${data.player.steps}`;
+    drawLedger(s);
+  }
+  s.root.dataset.updates = String(Number(s.root.dataset.updates || 0) + 1); // for tests: updates drawn
+}
+
+export default function (component) {
+  const { parentElement, setTriggerValue } = component;
+  const s = parentElement.__canvas || (parentElement.__canvas = build(parentElement));
+  s.setTriggerValue = setTriggerValue;
+  update(s, unpack(component.data)).catch((error) => console.error("canvas:", error));
+}
