@@ -8,6 +8,7 @@ import pytest
 from conftest import chart_index, latex_source, open_app, plotly_summary, screenshot, select_option
 
 from surfaces import SURFACES
+from ui.labels import plain_label
 
 pytestmark = pytest.mark.browser
 
@@ -76,10 +77,10 @@ def test_choosing_rosenbrock_changes_chart_and_formula(page, streamlit_server):
     assert formula_after and formula_after != formula_before, (formula_before, formula_after)
     # Rosenbrock's own formula: (a - x)^2 + b (y - x^2)^2
     assert any(re.search(r"\(y-x\^\{?2\}?\)\^\{?2", tex.replace(" ", "")) for tex in formula_after), formula_after
-    # The sidebar now shows Rosenbrock's own parameters, a and b (each label's words, then its symbol in KaTeX).
+    # The sidebar now shows Rosenbrock's own parameters, a and b (each label's words, then its symbol, no LaTeX).
     labels = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] [data-testid="stWidgetLabel"]')
     words = {text.strip().splitlines()[0].strip() for text in labels.all_inner_texts() if text.strip()}
-    assert {p.label for p in SURFACES["rosenbrock"].params} <= words, labels.all_inner_texts()
+    assert {plain_label(p) for p in SURFACES["rosenbrock"].params} <= words, labels.all_inner_texts()
     assert chart_index(page, "surface") >= 0
 
     path = screenshot(page, "rosenbrock")
