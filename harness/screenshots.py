@@ -23,10 +23,10 @@ LOG = REPO_ROOT / "artifacts" / "logs" / "screenshots-server.log"
 HIMMELBLAU_RUNS = (RunConfig("sgd", (("lr", 0.01),)), RunConfig("adam", (("lr", 0.05),)), RunConfig("newton"))
 
 SCENES = {  # file name: (config, selector of the part to capture)
-    "compare": (AppConfig(show_3d=True), '[data-testid="stHorizontalBlock"]'),
+    "compare": (AppConfig(step=100), ".cv-main"),  # the canvas's contour and run rows, at the last step
     "basins": (AppConfig(surface="himmelblau", runs=HIMMELBLAU_RUNS, view="basins", steps=100),
-               '[data-testid="stPlotlyChart"]'),
-    "sweep": (AppConfig(runs=(RunConfig("momentum"),), view="sweep", steps=200), '[data-testid="stPlotlyChart"]'),
+               ".cv-grid"),
+    "sweep": (AppConfig(runs=(RunConfig("momentum"),), view="sweep", steps=200), ".cv-grid"),
     "ensemble": (replace(LESSONS["sharp_flat"].config, view="ensemble"), '[data-testid="stHorizontalBlock"]'),
     "tune": (AppConfig(view="tune", steps=200), '[data-testid="stDataFrame"]'),
 }
@@ -42,8 +42,12 @@ def capture(page, base_url: str, name: str, config: AppConfig, selector: str) ->
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stStatusWidget"]')""", timeout=120_000
     )
+    page.wait_for_function(  # every chart of the canvas drawn (the 3D view and the curves come after the contour)
+        """() => [...document.querySelectorAll('.cv-chart')].every((c) => c.querySelector('.main-svg'))""",
+        timeout=120_000,
+    )
     time.sleep(2)  # let Plotly finish its transitions
-    inner = {} if "DataFrame" in selector else {"has": page.locator(".js-plotly-plot")}
+    inner = {} if "DataFrame" in selector else {"has": page.locator(".js-plotly-plot")}  # the canvas's charts
     target = page.locator(f'[data-testid="stMain"] {selector}', **inner).first
     path = DOCS / f"{name}.png"
     target.screenshot(path=str(path))
