@@ -199,7 +199,7 @@ def test_the_canvas_is_given_every_steps_numbers_once():
     (data,) = canvases(at)
     assert [c["id"] for c in data["charts"]] == ["contour", "surface3d", "curves"]
     player = data["player"]
-    assert player["steps"] == 40 and player["step"] == 0 and len(player["runs"]) == 2
+    assert player["steps"] == 40 and player["step"] == 40 and len(player["runs"]) == 2  # opens on whole paths
     for i, run in enumerate(player["runs"]):
         path = run["path"]
         assert path["block"] == 42 and path["n"] == 1  # 41 iterates and a gap

@@ -84,7 +84,8 @@ SETTINGS: dict[str, Param] = {p.name: p for p in (
                "and show them at any time."),
     Param("view", "compare", kind="choice", choices=VIEWS, label="View", extra={"widget": "segmented"}),
     Param("lesson", "", kind="choice", choices=LESSONS, label="Lesson"),
-    Param("step", 0, 0, MAX_STEPS, kind="int", label="Step", help="Move every view to step t."),
+    # By default the last step (clamped to steps): a page opens on the whole paths, and Play starts them over.
+    Param("step", MAX_STEPS, 0, MAX_STEPS, kind="int", label="Step", help="Move every view to step t."),
     Param("curve", "loss", kind="choice", choices=CURVES, label="Curve", extra={"widget": "segmented"}),
 )}
 
@@ -164,8 +165,12 @@ class AppConfig:
     presentation: bool = _default("presentation")
     view: str = _default("view")
     lesson: str = _default("lesson")
-    step: int = _default("step")  # the step the views show
+    step: int = _default("step")  # the step the views show (at most steps: see __post_init__)
     curve: str = _default("curve")  # the curve shown beside the contour
+
+    def __post_init__(self):
+        if self.step > self.steps:  # the step shown lies on the paths: the default (the last step) included
+            object.__setattr__(self, "step", self.steps)
 
     def labels(self) -> list[str]:
         """The runs' labels: their own, or automatic ones that tell runs apart ("SGD η=0.01", "SGD η=0.1")."""

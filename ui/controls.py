@@ -364,7 +364,7 @@ def config_from_sidebar() -> tuple[AppConfig, object | None, str | None]:
         # Drawn in the main area after the sidebar; their values are already in the session state.
         view=state.get("view") or SETTINGS["view"].default,
         lesson=state.get("lesson", ""),
-        step=min(int(state.get("step", 0)), shared["steps"]),
+        step=int(state.get("step", SETTINGS["step"].default)),  # AppConfig keeps it within steps
         curve=state.get("curve") or SETTINGS["curve"].default,
     )
     return config, surface, error

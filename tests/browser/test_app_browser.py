@@ -228,7 +228,7 @@ def test_default_page_draws_paths_in_every_chart(page, streamlit_server):
     assert summary.is_visible()
     table = page.locator(f'{MAIN} [data-testid="stDataFrame"]').last
     assert table.is_visible() and table.bounding_box()["height"] > 100  # header + one row per run
-    assert page.get_by_text("Step-by-step ledger at step 0").is_visible()
+    assert page.get_by_text(f"Step-by-step ledger at step {DEFAULT.step}").is_visible()  # opens at the last step
     assert_clean_layout(page)
     screenshot_app(page, "app-default")
 
