@@ -154,7 +154,7 @@ _PLAYING_JS = """() => {
 
 
 def test_play_moves_every_view_without_a_rerun(page, streamlit_server):
-    open_app(page, streamlit_server, "3d=1")
+    open_app(page, streamlit_server, "3d=1&step=0")  # from the first step (a page opens at the last)
     runs = script_runs(page)
     page.locator(".cv-speed").select_option("0.25")
     page.locator(".cv-loop input").check()  # looping: however slow the machine, Pause finds it still playing
