@@ -54,8 +54,19 @@ def query(at: AppTest, key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def open_run(at: AppTest, run_id: int) -> AppTest:
+    """Open run ``run_id``'s expander, as a click on it does: a closed run draws no widgets."""
+    at.session_state[f"run.{run_id}.open"] = True
+    return at.run()
+
+
 def widget(at: AppTest, kind: str, key: str):
-    return next(w for w in getattr(at, kind) if w.key == key)
+    """The widget with ``key``; a run's widget after opening that run's expander."""
+    found = next((w for w in getattr(at, kind) if w.key == key), None)
+    if found is None and key.startswith("run."):
+        open_run(at, int(key.split(".")[1]))
+        found = next(w for w in getattr(at, kind) if w.key == key)
+    return found
 
 
 def test_default_page_draws_contour_and_curves_and_3d_on_request():
@@ -278,3 +289,18 @@ def test_plotly_js_starts_loading_with_the_sidebar():
     first = json.loads(preload.proto.json)
     charted = canvases(at)
     assert first["charts"] == [] and charted and {data["plotly"] for data in charted} == {first["plotly"]}
+
+
+def test_a_closed_run_draws_no_widgets_and_keeps_its_values():
+    at = app({"run": ["sgd:lr=0.05", "adam"]})
+    assert_clean(at)
+    assert not [w for w in at.select_slider if (w.key or "").startswith("run.")]  # both closed: no run widgets
+    slider = widget(at, "select_slider", "run.0.sgd.lr")  # opened
+    smaller = max(float(v) for v in slider.options if float(v) < 0.05)
+    slider.set_value(smaller).run()
+    at.session_state["run.0.open"] = False  # closed again: the value stays through further reruns
+    at.run()
+    at.run()
+    assert_clean(at)
+    assert query(at, "run") == [f"sgd:lr={smaller:g}", "adam"]
+    assert float(widget(at, "select_slider", "run.0.sgd.lr").value) == smaller  # and its widget shows it again
