@@ -15,7 +15,7 @@ from optimizers import OPTIMIZERS, SCHEDULES
 from plots import RunView, contour_figure, surface_grid
 from surfaces import SURFACES, Surface
 
-from .compute import make_surface, polyak_path, run_trajectory, start_point
+from .compute import compute_runs, make_surface
 from .config import LESSONS, AppConfig, RunConfig, non_default, suggested_runs
 
 
@@ -157,20 +157,9 @@ for lesson in [
     LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
 
 
-def scene_views(config: AppConfig, *, copies: int = 1) -> tuple[Surface, list[RunView]]:
-    """The surface and the runs of a scene as the comparison view draws them (``copies`` > 1: a noise ensemble)."""
-    surface = make_surface(config.surface, config.surface_params)
-    start = start_point(config, surface)
-    views = []
-    for index, (run, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
-        trajectory = run_trajectory(
-            config.surface, config.surface_params, run, steps=config.steps, start=start, noise=config.noise,
-            seed=config.seed, weight_decay=config.weight_decay, clip_norm=config.clip_norm, copies=copies,
-        )
-        polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
-        views.append(RunView(label, run.display_color(index), trajectory, polyak, run.optimizer,
-                             dict(run.hparams)))
-    return surface, views
+def scene_views(config: AppConfig) -> tuple[Surface, list[RunView]]:
+    """The surface and the runs of a scene as the comparison view draws them."""
+    return make_surface(config.surface, config.surface_params), compute_runs(config)
 
 
 def scene_figure(config: AppConfig, *, step: int | None = None) -> go.Figure:
