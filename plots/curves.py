@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Sequence
 
@@ -14,11 +15,13 @@ from .runs import (
     DIVERGED_COLOR,
     LOG_CLIP,
     TEMPLATE,
+    UNDEFINED_START,
     RunView,
     as_series,
     as_xs,
     f32,
     follower_dashes,
+    never_started,
     scaled_height,
     scatter_class,
     with_alpha,
@@ -85,9 +88,12 @@ def curves_figure(
         log = bool(lr_logs) and all(lr_logs)
     if step is not None:
         fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
-    if empty:
-        fig.add_annotation(text="nothing to show for these runs", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5)
+    if empty:  # say why, in words: an empty chart with no reason looks like a bug
+        undefined = bool(runs) and all(never_started(run) for run in runs)
+        lines = textwrap.wrap(UNDEFINED_START, 44) if undefined else ["nothing to show for these runs"]
+        for k, line in enumerate(lines):  # one annotation a line: the text is made literal, so no <br>
+            fig.add_annotation(text=line, showarrow=False, xref="paper", yref="paper", x=0.5,
+                               y=0.5 + 0.08 * ((len(lines) - 1) / 2 - k))
     fig.update_layout(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
         xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",

@@ -26,8 +26,10 @@ from .runs import (
     joined,
     last_finite,
     n_points,
+    never_started,
     scaled_height,
     scatter_class,
+    start_points,
     steps_joined,
 )
 
@@ -228,7 +230,9 @@ def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, das
     ends = xs[idx, np.arange(n)]
     diverged = np.asarray(tr.diverged_at) >= 0
     size = 11 if single else 7
-    _markers(fig, xs[0][np.isfinite(xs[0]).all(-1)], run, i, "start", "circle", size, "start")
+    # marked where it was set even when f is undefined there (its hover says so): the user sees what they did
+    hover = "start, f undefined here" if never_started(run) else "start"
+    _markers(fig, start_points(run), run, i, "start", "circle", size, hover)
     _markers(fig, ends[ok & ~diverged], run, i, "end", "square", size, "end")
     if (ok & diverged).any():
         k = np.asarray(tr.diverged_at)[ok & diverged]
