@@ -156,8 +156,9 @@ def contour_figure(
                     layers.add_step_arrows(fig, surface, run, step, index=i)
     # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
     # must not hide the star or the cross it reached.
-    _mark_points(fig, surface.minima, "minimum", "star", "white", size=15)
-    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=13)
+    # A run resting there shows as a ring of its colour around the point: its step marker is a little larger.
+    _mark_points(fig, surface.minima, "minimum", "star", "white", size=17)
+    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=16)
     if animate:
         add_animation(fig, runs, start=step or 0)
     _layout(fig, surface, font_scale, animate=animate, live=live)
@@ -296,7 +297,7 @@ def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
         go.Scatter(
             x=f32(xs[t, :, 0]), y=f32(xs[t, :, 1]), mode="markers", name=run.label, legendgroup=f"run{i}",
             showlegend=False, meta={"role": "step", "run": i},
-            marker={"size": 16 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
+            marker={"size": 20 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
             hovertemplate=f"step {t}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra>%{{fullData.name}}</extra>",
         )
     )
