@@ -90,7 +90,7 @@ def curves_figure(
         fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
     if empty:  # say why, in words: an empty chart with no reason looks like a bug
         undefined = bool(runs) and all(never_started(run) for run in runs)
-        lines = textwrap.wrap(UNDEFINED_START, 44) if undefined else ["nothing to show for these runs"]
+        lines = textwrap.wrap(UNDEFINED_START, 36) if undefined else ["nothing to show for these runs"]
         for k, line in enumerate(lines):  # one annotation a line: the text is made literal, so no <br>
             fig.add_annotation(text=line, showarrow=False, xref="paper", yref="paper", x=0.5,
                                y=0.5 + 0.08 * ((len(lines) - 1) / 2 - k))

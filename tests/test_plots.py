@@ -623,7 +623,7 @@ def test_the_curves_say_the_start_is_outside_the_domain(undefined_start):
     for kind in ("loss", "grad_norm", "distance"):
         notes = curves_figure(runs, kind=kind, surface=s).layout.annotations
         assert " ".join(note.text for note in notes) == UNDEFINED_START, kind
-        assert all(len(note.text) <= 44 for note in notes)  # short lines: a narrow chart does not cut them
+        assert all(len(note.text) <= 36 for note in notes)  # short lines: a narrow chart does not cut them
     # a run that never started beside one that did: that one is drawn, so no sentence over the chart
     fine = RunView("fine", PALETTE[2], run(get_optimizer("sgd", lr=0.1), s, [(1.5, 0.5)], 20))
     assert not curves_figure([*runs, fine], kind="loss", surface=s).layout.annotations
