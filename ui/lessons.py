@@ -44,8 +44,8 @@ for lesson in [
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
-            "wall and crawls along the floor. Momentum averages the bounces away: after a few slow, smooth swings "
-            "its path runs down the valley and reaches the minimum long before gradient descent.",
+            "wall and crawls along the floor. Momentum averages the bounces away: its path swings down the valley "
+            "in smooth arcs that shrink as it goes, and reaches the minimum long before gradient descent.",
             "ill_conditioned_bowl",
             [R("sgd", "SGD", lr=0.0195), R("momentum", "Momentum", lr=0.0092, momentum=0.83)],
             surface_params=(("angle", 0.0), ("kappa", 100.0)), steps=150,
