@@ -20,10 +20,12 @@ from .runs import (
     as_series,
     as_xs,
     f32,
+    figure,
     follower_dashes,
+    line_style,
     never_started,
     scaled_height,
-    scatter_class,
+    scatter_type,
     with_alpha,
 )
 
@@ -74,7 +76,7 @@ def curves_figure(
     """
     if optimal_value is None and surface is not None:
         optimal_value = surface.optimal_value
-    fig = go.Figure()
+    data: list[dict] = []
     log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
     empty, lr_logs, shown = True, [], []
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
@@ -82,28 +84,30 @@ def curves_figure(
         lr_logs.append(log_run)
         shown.append(np.asarray(y, dtype=float).ravel())
         empty &= not np.isfinite(y).any()
-        _add_curve(fig, i, run, x.astype(np.int32), y, dash)
-        _add_divergence(fig, i, run, x.astype(np.int32), y)
+        data += _curve_traces(i, run, x.astype(np.int32), y, dash)
+        data += _divergence_marks(i, run, x.astype(np.int32), y)
     if kind == "lr":
         log = bool(lr_logs) and all(lr_logs)
-    if step is not None:
-        fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
-    if empty:  # say why, in words: an empty chart with no reason looks like a bug
-        undefined = bool(runs) and all(never_started(run) for run in runs)
-        lines = textwrap.wrap(UNDEFINED_START, 36) if undefined else ["nothing to show for these runs"]
-        for k, line in enumerate(lines):  # one annotation a line: the text is made literal, so no <br>
-            fig.add_annotation(text=line, showarrow=False, xref="paper", yref="paper", x=0.5,
-                               y=0.5 + 0.08 * ((len(lines) - 1) / 2 - k))
-    fig.update_layout(
+    layout = dict(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
-        xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
-                                        "exponentformat": "power", **(decade_ticks(shown) if log else {})},
+        xaxis={"title": {"text": "step"}},
+        yaxis={"title": {"text": _y_title(kind, optimal_value)}, "type": "log" if log else "linear",
+               "exponentformat": "power", **(decade_ticks(shown) if log else {})},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
         # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
         # legend wraps into (a narrow column, a large font), so it never covers the x title.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0}, uirevision=kind,
     )
-    return fig
+    if step is not None:  # the step cursor (the canvas moves it): a vertical line over the whole plot's height
+        layout["shapes"] = [{"type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1,
+                             "yref": "y domain", "line": {"dash": "dot", "color": "#555", "width": 1}}]
+    if empty:  # say why, in words: an empty chart with no reason looks like a bug
+        undefined = bool(runs) and all(never_started(run) for run in runs)
+        lines = textwrap.wrap(UNDEFINED_START, 36) if undefined else ["nothing to show for these runs"]
+        # one annotation a line: the text is made literal, so no <br>
+        layout["annotations"] = [{"text": line, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+                                  "y": 0.5 + 0.08 * ((len(lines) - 1) / 2 - k)} for k, line in enumerate(lines)]
+    return figure(data, layout)
 
 
 def _y_title(kind: str, optimal_value) -> str:
@@ -111,40 +115,41 @@ def _y_title(kind: str, optimal_value) -> str:
             "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
 
 
-def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None) -> None:
+def _curve_traces(i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None) -> list[dict]:
     n = y.shape[1]
-    cls = scatter_class(len(x))
-    group = f"run{i}"
+    line = {"type": scatter_type(len(x)), "x": x, "mode": "lines", "legendgroup": f"run{i}"}
     if n == 1:
-        fig.add_trace(cls(x=x, y=f32(y[:, 0]), mode="lines", name=run.label, legendgroup=group,
-                          line={"color": run.color, "width": 2, "dash": dash}, meta={"role": "curve", "run": i}))
-        return
+        return [{**line, "y": f32(y[:, 0]), "name": run.label,
+                 "line": line_style(run.color, 2, dash), "meta": {"role": "curve", "run": i}}]
     with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
         warnings.simplefilter("ignore", RuntimeWarning)
         low, median, high = np.nanpercentile(y, [10, 50, 90], axis=1)
-    fig.add_trace(cls(x=x, y=f32(high), mode="lines", line={"width": 0, "color": run.color}, showlegend=False,
-                      legendgroup=group, name=f"{run.label} 90%", meta={"role": "band", "run": i}, hoverinfo="skip"))
-    fig.add_trace(cls(x=x, y=f32(low), mode="lines", line={"width": 0, "color": run.color}, fill="tonexty",
-                      fillcolor=with_alpha(run.color, 0.25), showlegend=False, legendgroup=group,
-                      name=f"{run.label} 10%", meta={"role": "band", "run": i}, hoverinfo="skip"))
-    fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band)",
-                      legendgroup=group, line={"color": run.color, "width": 2, "dash": dash},
-                      meta={"role": "curve", "run": i}))
+    edge = {**line, "line": {"width": 0, "color": run.color}, "showlegend": False, "hoverinfo": "skip",
+            "meta": {"role": "band", "run": i}}
+    return [
+        {**edge, "y": f32(high), "name": f"{run.label} 90%"},
+        {**edge, "y": f32(low), "name": f"{run.label} 10%", "fill": "tonexty",
+         "fillcolor": with_alpha(run.color, 0.25)},
+        {**line, "y": f32(median), "name": f"{run.label} (median of {n}, 10–90 % band)",
+         "line": line_style(run.color, 2, dash), "meta": {"role": "curve", "run": i}},
+    ]
 
 
-def _add_divergence(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:
+def _divergence_marks(i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> list[dict]:
     """A red x at each diverged trajectory's last finite value."""
     k = np.asarray(run.trajectory.diverged_at)
     finite = np.isfinite(y)
     last = len(y) - 1 - np.argmax(finite[::-1], axis=0)
     hit = (k >= 0) & finite.any(0)
-    if hit.any():
-        cols = np.flatnonzero(hit)
-        fig.add_trace(go.Scatter(
-            x=x[last[cols]], y=f32(y[last[cols], cols]), mode="markers", name=run.label, legendgroup=f"run{i}",
-            showlegend=False, meta={"role": "diverged", "run": i}, text=[f"diverged at step {k[c]}" for c in cols],
-            marker={"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, hovertemplate="%{text}<extra></extra>",
-        ))
+    if not hit.any():
+        return []
+    cols = np.flatnonzero(hit)
+    return [{
+        "type": "scatter", "x": x[last[cols]], "y": f32(y[last[cols], cols]), "mode": "markers", "name": run.label,
+        "legendgroup": f"run{i}", "showlegend": False, "meta": {"role": "diverged", "run": i},
+        "text": [f"diverged at step {k[c]}" for c in cols],
+        "marker": {"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, "hovertemplate": "%{text}<extra></extra>",
+    }]
 
 
 MAX_DECADE_LABELS = 8
