@@ -72,12 +72,27 @@ class Drawn:
         self.step = data["player"]["step"]
         self.traces = figure["data"]
         self.bounds = tuple(tuple(figure["layout"][axis]["range"]) for axis in ("xaxis", "yaxis"))
-        labels = [row["label"] for row in data["runs"]]
-        self.paths = {labels[t["meta"]["run"]]: np.stack([unpack(t["x"]), unpack(t["y"])], -1)
+        self.labels = [row["label"] for row in data["runs"]]
+        self.paths = {self.labels[t["meta"]["run"]]: np.stack([unpack(t["x"]), unpack(t["y"])], -1)
                       for t in self.traces if t["meta"].get("role") == "grown"}
 
     def role(self, index: int):
         return self.traces[index]["meta"].get("role")
+
+    def marks(self, role: str, label: str | None = None) -> np.ndarray:
+        """The points ``(K, 2)`` of the markers with ``role`` (of the run ``label``, or the surface's own)."""
+        run = None if label is None else self.labels.index(label)
+        found = [t for t in self.traces if t["meta"].get("role") == role and t["meta"].get("run") == run]
+        return np.concatenate([np.stack([unpack(t["x"]), unpack(t["y"])], -1) for t in found]) if found else \
+            np.empty((0, 2))
+
+    def at_step(self, label: str) -> np.ndarray:
+        """Where the run's step marker is at the opening step (its first trajectory)."""
+        return self.marks("step", label)[0]
+
+
+def distance_to(point, points) -> float:
+    return float(np.min(np.linalg.norm(np.asarray(points) - point, axis=-1)))
 
 
 def drawn(name_or_config):
@@ -258,6 +273,10 @@ def test_saddle_traps_full_batch_and_noise_escapes():
     trapped, escaped = runs["SGD, full batch"], runs["SGD, batch 4"]
     assert np.all(trapped.xs[:, 0, 1] == 0.0) and abs(trapped.xs[-1, 0, 0]) < 0.1
     assert escaped.fs[-1, 0] < -1.0
+    picture, paths, _ = drawn("saddle")  # drawn: straight along the ridge into the saddle's cross, and away
+    assert np.all(paths["SGD, full batch"][:, 1] == 0.0)
+    assert distance_to(picture.at_step("SGD, full batch"), picture.marks("saddle")) < 0.1
+    assert abs(picture.at_step("SGD, batch 4")[1]) > 1.0
 
 
 def test_adagrad_stalls_while_rmsprop_arrives():
@@ -266,16 +285,21 @@ def test_adagrad_stalls_while_rmsprop_arrives():
     assert rmsprop.fs[-1, 0] < 0.01 < adagrad.fs[-1, 0]
     step_lengths = np.linalg.norm(np.diff(adagrad.xs[:, 0], axis=0), axis=-1)
     assert step_lengths[-1] < step_lengths[10] / 3
+    picture, _, _ = drawn("adagrad_stall")  # drawn: RMSProp rests on the star, AdaGrad far from it
+    star = picture.marks("minimum")
+    assert distance_to(picture.at_step("RMSProp"), star) < 0.05 < 1.0 < distance_to(picture.at_step("AdaGrad"), star)
 
 
 def test_high_momentum_overshoots_more():
     surface, runs = trajectories("overshoot")
 
-    def crossings(tr):  # sign changes of the coordinate along the steepest eigen-direction
-        along = tr.xs[:, 0] @ surface.eigenvectors[:, 0]
+    def crossings(xy):  # sign changes of the coordinate along the steepest eigen-direction
+        along = xy @ surface.eigenvectors[:, 0]
         return int(np.sum(np.sign(along[1:]) != np.sign(along[:-1])))
 
-    assert crossings(runs["μ = 0.95"]) >= 3 * max(1, crossings(runs["μ = 0.6"]))
+    assert crossings(runs["μ = 0.95"].xs[:, 0]) >= 3 * max(1, crossings(runs["μ = 0.6"].xs[:, 0]))
+    _, paths, _ = drawn("overshoot")  # and on the drawn paths
+    assert crossings(paths["μ = 0.95"]) >= 3 * max(1, crossings(paths["μ = 0.6"]))
 
 
 def test_bias_correction_scales_the_first_steps():
@@ -291,6 +315,10 @@ def test_bias_correction_scales_the_first_steps():
     assert first_step("without, β₂ = 0.9") / reference == pytest.approx(0.1 / np.sqrt(0.1), rel=1e-6)
     travelled = {label: np.linalg.norm(tr.xs[5, 0] - tr.xs[0, 0]) for label, tr in runs.items()}
     assert travelled["without, β₂ = 0.9"] < travelled["with bias correction"] / 1.5  # the slow start
+    _, paths, _ = drawn("bias_correction")  # drawn (float32): the same ratios of the first steps
+    first = {label: np.linalg.norm(xy[1] - xy[0]) for label, xy in paths.items()}
+    assert first["without, β₂ = 0.999"] / first["with bias correction"] == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-4)
+    assert first["without, β₂ = 0.9"] / first["with bias correction"] == pytest.approx(0.1 / np.sqrt(0.1), rel=1e-4)
 
 
 def test_too_large_learning_rate_diverges():
@@ -324,6 +352,9 @@ def test_newton_is_attracted_to_the_saddle_and_saddle_free_escapes():
     surface = make_surface("himmelblau", ())
     assert np.min(np.linalg.norm(surface.saddles - runs["Newton"].xs[-1, 0], axis=-1)) < 1e-6
     assert runs["Saddle-free Newton"].fs[-1, 0] < 1e-6
+    picture, _, _ = drawn("newton_saddle")  # drawn: Newton's marker on a saddle's cross, the other on a star
+    assert distance_to(picture.at_step("Newton"), picture.marks("saddle")) < 1e-3
+    assert distance_to(picture.at_step("Saddle-free Newton"), picture.marks("minimum")) < 1e-3
 
 
 def test_bfgs_reaches_rosenbrocks_minimum():
@@ -332,6 +363,10 @@ def test_bfgs_reaches_rosenbrocks_minimum():
     assert first_below(runs["Nonlinear CG"].fs[:, 0], 1e-12) < 80
     assert runs["Nonlinear CG"].n_grad[0] > 2 * runs["BFGS"].n_grad[0]
     assert runs["Adam"].fs[-1, 0] > 1e-8
+    picture, _, _ = drawn("bfgs")  # drawn: BFGS and CG on the star, Adam visibly short of it
+    star = picture.marks("minimum")
+    assert max(distance_to(picture.at_step(label), star) for label in ("BFGS", "Nonlinear CG")) < 1e-3
+    assert distance_to(picture.at_step("Adam"), star) > 0.05
 
 
 def test_small_batches_leave_the_sharp_minimum():
@@ -341,8 +376,11 @@ def test_small_batches_leave_the_sharp_minimum():
     index, distance = surface.nearest_minimum(runs["SGD, batch 256"].xs[-1])
     sharp_large = np.mean((index == 0) & (distance < 0.3))
     assert flat_small > 0.5 and sharp_large > 0.95
-    _, single = trajectories("sharp_flat")  # the path the lesson draws shows it too
-    assert surface.nearest_minimum(single["SGD, batch 1"].xs[-1])[0][0] == 1
+    picture, _, _ = drawn("sharp_flat")  # the paths the lesson draws show it too
+    sharp, flat = picture.marks("minimum")
+    small, large = picture.at_step("SGD, batch 1"), picture.at_step("SGD, batch 256")
+    assert np.linalg.norm(small - flat) < 0.5 < np.linalg.norm(small - sharp)
+    assert np.linalg.norm(large - sharp) < 0.1
 
 
 def test_small_batches_counted_by_basin_in_the_ensemble_view():
