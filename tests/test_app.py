@@ -187,6 +187,24 @@ def test_hostile_links_show_a_notice_and_no_traceback(query):
     assert at.warning or at.error
 
 
+def test_a_start_outside_the_formulas_domain_is_drawn_and_explained():
+    """``log(x) + y^2`` from x < 0: the start is marked where the link puts it, and the curves and the summary
+    say in one sentence why nothing moves (not "blew up: try a smaller step")."""
+    from plots.runs import UNDEFINED_START
+
+    at = app({"surface": "custom", "s.formula": "log(x) + y^2", "start": "-1.5,0.5", "run": ["sgd:lr=0.1", "adam"]})
+    assert_clean(at)
+    contour, curves = (figures(at)[i] for i in (0, -1))
+    starts = [t for t in contour["data"] if t["meta"].get("role") == "start"]
+    assert len(starts) == 2
+    for trace in starts:
+        assert (unpack(trace["x"]).tolist(), unpack(trace["y"]).tolist()) == ([-1.5], [0.5])
+    assert " ".join(a["text"] for a in curves["layout"]["annotations"]).replace("&#39;", "'") == UNDEFINED_START
+    hints = at.dataframe[0].value.to_dict()["hint"]
+    assert list(hints.values()) == [UNDEFINED_START] * 2
+    assert "smaller" not in json.dumps(hints)
+
+
 def test_diverging_run_is_reported_not_raised():
     at = app({"surface": "ill_conditioned_bowl", "run": "sgd:lr=5", "steps": "100"})
     assert_clean(at)
