@@ -41,13 +41,17 @@ def header(config, surface, error) -> None:
         # Streamlit's own h1 rule is more specific and already 2.75rem: the title needs !important and more rem.
         st.markdown("<style>h1{font-size:3.5rem !important} .stMarkdown p{font-size:1.3rem}</style>",
                     unsafe_allow_html=True)
-    st.title("Optimizer visualizer")
+    lesson = LESSONS.get(config.lesson)
+    if not (lesson and config.presentation):  # a projected lesson is headed by its own title: room for the picture
+        st.title("Optimizer visualizer")
     show_notices(config)
     if error:
         st.error(markdown_literal(f"The formula was not accepted, so the last good surface is shown. {error}"))
-    lesson = LESSONS.get(config.lesson)
     if lesson:
-        st.info(f"**{lesson.title}.** {lesson.text}", icon=":material/school:")
+        # The lesson's sentences say what the surface is for: its formula ends them (inline) and the surface's own
+        # caption is left out, so that at 1024x768 the picture still starts on the first screen.
+        st.info(f"**{lesson.title}.** {lesson.text} ${surface.latex}$", icon=":material/school:")
+        return
     cols = st.columns([2, 1])
     cols[0].latex(surface.latex)
     cols[1].caption(surface.lesson)

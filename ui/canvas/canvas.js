@@ -128,6 +128,10 @@ function build(parent) {
     for (const chart of s.charts.values()) if (chart.drawn && s.Plotly) s.Plotly.Plots.resize(chart.div);
   });
   s.observer.observe(root);
+  // ... and when what lies above moves it (the page's own styles arrive a moment after the canvas: a stale top
+  // left the contour 40 px short of the window's bottom); the page's main block resizes with everything in it.
+  const page = parent.closest('[data-testid="stMainBlockContainer"]');
+  if (page) s.observer.observe(page, { box: "border-box" });
   window.addEventListener("resize", () => fitHeights(s));
   return s;
 }
