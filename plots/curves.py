@@ -1,4 +1,8 @@
-"""Per-step curves: loss, gradient norm, distance to the nearest minimum, learning rate."""
+"""Per-step curves: loss, gradient norm, distance to the nearest minimum, learning rate.
+
+On a finite-sum surface with a held-out split the loss is two curves per run: the training loss (solid) and the
+test loss (the same colour, dotted and lighter), both without the L2 penalty, so their distance is the gap.
+"""
 
 from __future__ import annotations
 
@@ -27,17 +31,26 @@ from .runs import (
 KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
          "lr": "Learning rate in use"}  # the curves a user can pick: name -> title
 HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
+TEST_DASH, TEST_ALPHA = "dot", 0.6  # a run's test-loss curve: its colour, lighter and dotted
 
 
 def curve_values(run: RunView, kind: str, *, optimal_value: float | None = None,
                  surface: Surface | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(steps, values (len, N), log_axis)`` of one run; NaN from each trajectory's divergence on.
 
-    On a log axis values are clipped to ``LOG_CLIP`` so nothing is non-positive.
+    "loss" on a finite-sum surface is the training loss without the penalty (``train_fs``) on a linear axis;
+    "test_loss" is the held-out loss (``test_fs``). On a log axis values are clipped to ``LOG_CLIP`` so nothing
+    is non-positive.
     """
     tr = run.trajectory
     steps = np.arange(len(tr.fs))
-    if kind == "loss":
+    if kind == "loss" and tr.train_fs is not None:
+        y, log = as_series(tr, tr.train_fs), False
+    elif kind == "test_loss":
+        if tr.test_fs is None:
+            raise ValueError("kind='test_loss' needs a run on a surface made of examples")
+        y, log = as_series(tr, tr.test_fs), False
+    elif kind == "loss":
         log = optimal_value is not None
         y = as_series(tr, tr.fs) - (optimal_value if log else 0.0)
     elif kind == "grad_norm":
@@ -72,17 +85,21 @@ def curves_figure(
     if optimal_value is None and surface is not None:
         optimal_value = surface.optimal_value
     fig = go.Figure()
-    log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
-    empty, lr_logs, shown = True, [], []
+    held_out = kind == "loss" and any(run.trajectory.test_fs is not None for run in runs)
+    empty, logs, shown = True, [], []
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         x, y, log_run = curve_values(run, kind, optimal_value=optimal_value, surface=surface)
-        lr_logs.append(log_run)
+        logs.append(log_run)
         shown.append(np.asarray(y, dtype=float).ravel())
         empty &= not np.isfinite(y).any()
-        _add_curve(fig, i, run, x.astype(np.int32), y, dash)
+        suffix = " · training" if held_out else ""
+        _add_curve(fig, i, run, x.astype(np.int32), y, dash, suffix=suffix)
+        if held_out and run.trajectory.test_fs is not None:
+            _, test, _ = curve_values(run, "test_loss")
+            _add_curve(fig, i, run, x.astype(np.int32), test, TEST_DASH, suffix=" · test", role="test_curve",
+                       alpha=TEST_ALPHA)
         _add_divergence(fig, i, run, x.astype(np.int32), y)
-    if kind == "lr":
-        log = bool(lr_logs) and all(lr_logs)
+    log = all(logs) if logs else kind in ("grad_norm", "distance")
     if step is not None:
         fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
     if empty:
@@ -90,8 +107,9 @@ def curves_figure(
                            x=0.5, y=0.5)
     fig.update_layout(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
-        xaxis={"title": "step"}, yaxis={"title": _y_title(kind, optimal_value), "type": "log" if log else "linear",
-                                        "exponentformat": "power", **(decade_ticks(shown) if log else {})},
+        xaxis={"title": "step"},
+        yaxis={"title": _y_title(kind, optimal_value, held_out, surface), "type": "log" if log else "linear",
+               "exponentformat": "power", **(decade_ticks(shown) if log else {})},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
         # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
         # legend wraps into (a narrow column, a large font), so it never covers the x title.
@@ -100,18 +118,28 @@ def curves_figure(
     return fig
 
 
-def _y_title(kind: str, optimal_value) -> str:
+def _y_title(kind: str, optimal_value, held_out: bool = False, surface: Surface | None = None) -> str:
+    if held_out:
+        penalty = surface is not None and surface.finite_sum is not None and surface.finite_sum.l2 > 0
+        return "loss (no ½λ‖w‖²)" if penalty else "loss"  # the legend says which curve is training, which test
     return {"loss": "f − f*" if optimal_value is not None else "f", "grad_norm": "‖∇f‖",
             "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
 
 
-def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None) -> None:
+def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None, *,
+               suffix: str = "", role: str = "curve", alpha: float = 1.0) -> None:
+    """A run's curve (its median and 10–90 % band for N > 1: the band only for the main curve)."""
     n = y.shape[1]
     cls = scatter_class(len(x))
     group = f"run{i}"
-    if n == 1:
-        fig.add_trace(cls(x=x, y=f32(y[:, 0]), mode="lines", name=run.label, legendgroup=group,
-                          line={"color": run.color, "width": 2, "dash": dash}, meta={"role": "curve", "run": i}))
+    color = run.color if alpha == 1.0 else with_alpha(run.color, alpha)
+    if n == 1 or role != "curve":
+        with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
+            warnings.simplefilter("ignore", RuntimeWarning)
+            middle = y[:, 0] if n == 1 else np.nanmedian(y, axis=1)
+        name = run.label if n == 1 else f"{run.label} (median of {n})"
+        fig.add_trace(cls(x=x, y=f32(middle), mode="lines", name=name + suffix, legendgroup=group,
+                          line={"color": color, "width": 2, "dash": dash}, meta={"role": role, "run": i}))
         return
     with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -121,7 +149,7 @@ def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarra
     fig.add_trace(cls(x=x, y=f32(low), mode="lines", line={"width": 0, "color": run.color}, fill="tonexty",
                       fillcolor=with_alpha(run.color, 0.25), showlegend=False, legendgroup=group,
                       name=f"{run.label} 10%", meta={"role": "band", "run": i}, hoverinfo="skip"))
-    fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band)",
+    fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band){suffix}",
                       legendgroup=group, line={"color": run.color, "width": 2, "dash": dash},
                       meta={"role": "curve", "run": i}))
 

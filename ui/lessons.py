@@ -153,6 +153,16 @@ for lesson in [
                schedule_params={"step_size": 50, "gamma": 0.3})],
             surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=10.0, seed=3,
         ),
+        _lesson(
+            "batch_generalization", "Small batches generalize better",
+            "Both runs start in the sharp minimum, where the 64 examples disagree: batches of 8 are thrown out "
+            "within a few dozen steps and settle in the flat basin, where they agree; the full batch stays. The "
+            "sharp minimum fits the training data better and the test data worse: see the model chart and the gap "
+            "in the summary.",
+            "sharp_flat_data",
+            [R("sgd", "SGD, full batch", lr=0.04), R("sgd", "SGD, batch 8", lr=0.04, batch_size=8)],
+            steps=600,
+        ),
     ]:
     LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
 

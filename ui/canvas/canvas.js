@@ -3,7 +3,8 @@
 // A thin renderer and event relay. Python sends plotly.js figures and every step's numbers; this module
 //  * draws each chart once and afterwards updates it in place with Plotly.react (the plot div survives reruns);
 //  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
-//    step arrows, the curves' cursor, the 3D markers and the ledger;
+//    step arrows, the curves' cursor, the 3D markers, the ledger and, on a surface made of examples, each run's
+//    model (its line, boundary or curve at every step, or at evenly spread frames when that is too much);
 //  * while a live slider is dragged, swaps that run's path for the fan member of the slider's stop;
 //  * reports back only on release: the step, a click's data coordinates, a slider's value, a curve kind.
 // The component function runs again on every data update with the same parent element, so the DOM is built once
@@ -67,6 +68,15 @@ function atStep(values, path, t) {
   const out = [];
   for (let b = 0; b < path.n; b += 1) out.push(values[b * path.block + Math.min(t, path.block - 2)]);
   return out;
+}
+
+// A run's model trace at step t: row k of its frames, frame k standing for step round(k T / (F - 1)).
+function modelAt(model, t, total, hidden) {
+  const frames = model.x.shape[0];
+  const k = total > 0 ? Math.min(frames - 1, Math.round((t * (frames - 1)) / total)) : 0;
+  const x = row(model.x, k), y = row(model.y, k);
+  // a fan member's model is not sent: while a live slider stands in for the run, its model is not drawn
+  return hidden ? { x: new Float32Array(x.length).fill(NaN), y: new Float32Array(y.length).fill(NaN) } : { x, y };
 }
 
 function lastFinite(xs, ys) {
@@ -148,6 +158,19 @@ function chartFor(s, spec) {
   chart.spec = spec;
   chart.div.style.height = spec.height || "";
   return chart;
+}
+
+// Each area's charts in Python's order (a chart that appears later, such as the model, goes where Python puts it),
+// and the curve-kind buttons just above the curves. Nodes are moved only when the order differs.
+function orderCharts(s, charts) {
+  for (const home of [s.mainCharts, s.sideCharts]) {
+    const wanted = charts.filter((c) => c.div.parentElement === home).map((c) => c.div);
+    const curves = s.charts.get("curves");
+    if (home === s.sideCharts && curves && curves.div.parentElement === home) {
+      wanted.splice(wanted.indexOf(curves.div), 0, s.kinds);
+    }
+    if (wanted.some((node, i) => home.children[i] !== node)) wanted.forEach((node) => home.appendChild(node));
+  }
 }
 
 // The contour's height: the window below its top edge, within [fit_min, fit_max] (the picture comes first).
@@ -248,11 +271,11 @@ function schedule(s) {
 function source(s, r) {
   const run = s.data.player.runs[r];
   const drag = s.drag;
-  if (!drag || drag.run !== r) return { path: run.path, curve: null };
+  if (!drag || drag.run !== r) return { path: run.path, curve: null, testCurve: null };
   const fan = drag.slider.fan;
   const x = row(fan.x, drag.member);
   return { path: { x, y: row(fan.y, drag.member), z: row(fan.z, drag.member), block: x.length + 1, n: 1 },
-           curve: row(fan.curve, drag.member) };
+           curve: row(fan.curve, drag.member), testCurve: fan.test_curve ? row(fan.test_curve, drag.member) : null };
 }
 
 // Trace updates for every chart at the current step, as {chart id: {indices, x, y, z}} for one restyle each.
@@ -269,7 +292,7 @@ function stepUpdates(s) {
     }
   };
   s.data.player.runs.forEach((run, r) => {
-    const { path, curve } = source(s, r);
+    const { path, curve, testCurve } = source(s, r);
     const contour = run.traces.contour || {};
     put("contour", contour.grown, { x: grownPath(path.x, path, t), y: grownPath(path.y, path, t) });
     put("contour", contour.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t) });
@@ -294,7 +317,9 @@ function stepUpdates(s) {
     if (dragged) {
       put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
       put("curves", (run.traces.curves || {}).curve, { y: curve });
+      if (testCurve) put("curves", (run.traces.curves || {}).test_curve, { y: testCurve });
     }
+    if (run.model) put("model", (run.traces.model || {}).model, modelAt(run.model, t, run.path.block - 2, dragged));
   });
   return updates;
 }
@@ -455,6 +480,7 @@ async function update(s, data) {
     }
   }
   const charts = data.charts.map((spec) => chartFor(s, spec));
+  orderCharts(s, charts);
   if (data.player) {
     drawBar(s);
     drawKinds(s);
