@@ -98,3 +98,14 @@ def test_the_contour_still_comes_first_beside_the_model(page, streamlit_server, 
     assert not model_above_contour(page)
     assert_clean_layout(page)
     screenshot(page, f"dataset-lesson-{width}x{height}", full_page=False)
+
+
+def test_the_ensemble_view_on_the_lesson_draws_its_charts_without_a_step_control(page, streamlit_server):
+    open_app(page, streamlit_server, "lesson=batch_generalization&view=ensemble", timeout_ms=90_000)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=90_000)
+    assert page.locator(".cv-chart").count() >= 2
+    assert page.locator(".cv-bar:visible").count() == 0  # a single chart has no Play, scrubber or speed
+    title = page.evaluate("() => document.querySelector('.cv-chart')._fullLayout.title.text || ''")
+    names = page.evaluate("() => document.querySelector('.cv-chart')._fullData.map((t) => t.name)")
+    assert "minibatches of 8" in " ".join([title, *names])
+    screenshot(page, "dataset-ensemble", full_page=False)

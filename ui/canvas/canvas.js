@@ -464,6 +464,7 @@ async function update(s, data) {
   s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
   s.root.style.setProperty("--cv-side-min", `${(data.layout || {}).side_min || 360}px`);
   s.root.classList.toggle("cv-single", !data.player);
+  s.bar.hidden = !data.player; // a single chart (the explore views) has no step control
   if (data.player) {
     // Python's step is adopted unless it is the one this page reported itself (the user may have moved on).
     if (data.player.step !== s.serverStep) s.step = data.player.step;
