@@ -21,7 +21,7 @@ from .model import model_lines
 from .runs import RunView, as_series, as_xs, joined
 from .tables import LEDGER_FIELDS
 
-MODEL_VALUES = 250_000  # at most this many model coordinates per run (frames x points x 2): about 1 MB to send
+MODEL_VALUES = 50_000  # model coordinates per run at most (frames x points x 2): 200 kB, a fan of paths is more
 
 
 def trace_indices(fig: go.Figure | None, run: int) -> dict[str, int]:

@@ -109,3 +109,36 @@ def test_the_ensemble_view_on_the_lesson_draws_its_charts_without_a_step_control
     names = page.evaluate("() => document.querySelector('.cv-chart')._fullData.map((t) => t.name)")
     assert "minibatches of 8" in " ".join([title, *names])
     screenshot(page, "dataset-ensemble", full_page=False)
+
+
+def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not_got(page, streamlit_server):
+    """While a full-batch run's learning-rate slider is held, its curves show the fan member's training and test loss
+    and its model is not drawn (a fan member's model is not sent); let go where it was, everything is back."""
+    open_app(page, streamlit_server, "lesson=batch_generalization")
+    runs = script_runs(page)
+    before = {role: traces(page, "curves", role)[0]["y"] for role in ("curve", "test_curve")}
+    model_before = traces(page, "model", "model")[0]["y"]
+    slider = page.locator(".cv-run").first.locator(".cv-slider input")
+    home = int(slider.input_value())
+
+    def hold(index: int, event: str) -> None:
+        slider.evaluate("(s, [i, e]) => { s.value = String(i); s.dispatchEvent(new Event(e, {bubbles: true})); }",
+                        [index, event])
+
+    hold(home - 3, "input")
+    page.wait_for_function("""() => {
+      const gd = document.querySelector('.cv-chart[data-chart="model"]');
+      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === 0);
+      return Array.from(t.y).every((v) => v === null || Number.isNaN(Number(v)));
+    }""", timeout=5_000)
+    held = {role: traces(page, "curves", role)[0]["y"] for role in ("curve", "test_curve")}
+    assert held["curve"] != before["curve"] and held["test_curve"] != before["test_curve"]
+    assert np.isfinite(traces(page, "model", "model")[1]["y"]).all()  # the other run's model stays
+    hold(home, "change")  # released where it was: the run's own numbers, no rerun
+    page.wait_for_function("""(y) => {
+      const gd = document.querySelector('.cv-chart[data-chart="model"]');
+      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === 0);
+      return Math.abs(Number(t.y[0]) - y[0]) < 1e-6;
+    }""", arg=model_before, timeout=5_000)
+    assert traces(page, "curves", "test_curve")[0]["y"] == before["test_curve"]
+    assert script_runs(page) == runs
