@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
 
 from .overlays import ARROW_LABELS, ARROW_STYLES, HEAD_ANGLE, _rotate
 from .runs import RunView, as_xs, short_list
@@ -22,8 +22,18 @@ def frame_steps(total_steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, total_steps, min(total_steps + 1, max_frames))).astype(int))
 
 
-def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) -> None:
+class Animation(NamedTuple):
+    """What :func:`animation` adds to a figure: its marker traces, the frames, and the layout's controls."""
+
+    traces: list[dict]
+    frames: list[dict]
+    layout: dict
+
+
+def animation(runs: Sequence[RunView], *, first_index: int, start: int = 0) -> Animation | None:
     """One marker trace per run plus frames that move only those traces; Play/Pause buttons and a step slider.
+
+    ``first_index`` is where the marker traces will sit in the figure's data (the frames name them by index).
 
     The controls sit above the plot, so a legend that wraps onto several rows below never covers them. The
     slider starts ``BUTTONS_PX`` pixels right of the buttons' left edge: a fractional ``x`` overlapped the buttons
@@ -34,7 +44,7 @@ def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) ->
     """
     paths = [as_xs(run.trajectory) for run in runs]
     if not paths:
-        return
+        return None
     total = max(len(xs) - 1 for xs in paths)
     steps = frame_steps(total)
 
@@ -42,24 +52,20 @@ def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) ->
         row = xs[min(t, len(xs) - 1)]
         return {"x": short_list(row[:, 0]), "y": short_list(row[:, 1])}
 
-    indices = []
-    for i, (run, xs) in enumerate(zip(runs, paths, strict=True)):
-        fig.add_trace(
-            go.Scatter(
-                **at(xs, start), mode="markers", name=run.label, legendgroup=f"run{i}", showlegend=False,
-                meta={"role": "animated", "run": i}, hoverinfo="skip",
-                marker={"size": 14, "color": run.color, "symbol": "circle", "line": {"width": 2.5, "color": "black"}},
-            )
-        )
-        indices.append(len(fig.data) - 1)
-    # Plain dicts: plotly validates them once on assignment, three times faster than building go.Frame objects.
-    fig.frames = [
+    traces = [
+        {"type": "scatter", **at(xs, start), "mode": "markers", "name": run.label, "legendgroup": f"run{i}",
+         "showlegend": False, "meta": {"role": "animated", "run": i}, "hoverinfo": "skip",
+         "marker": {"size": 14, "color": run.color, "symbol": "circle", "line": {"width": 2.5, "color": "black"}}}
+        for i, (run, xs) in enumerate(zip(runs, paths, strict=True))
+    ]
+    indices = list(range(first_index, first_index + len(traces)))
+    frames = [
         {"name": str(t), "traces": indices, "data": [{"type": "scatter", **at(xs, t)} for xs in paths]} for t in steps
     ]
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     # No "mode": "immediate" on Play: with it the first click already rejects a promise (an uncaught page error).
     play = {"frame": {"duration": FRAME_MS, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
-    fig.update_layout(
+    layout = dict(
         updatemenus=[{
             "type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "xanchor": "left",
             "font": {"size": BUTTON_FONT},
@@ -74,6 +80,7 @@ def add_animation(fig: go.Figure, runs: Sequence[RunView], *, start: int = 0) ->
             "steps": [{"label": str(t), "method": "animate", "args": [[str(t)], still]} for t in steps],
         }],
     )
+    return Animation(traces, frames, layout)
 
 
 # ---------------------------------------------------------------------------- the canvas: steps in the browser
@@ -122,7 +129,7 @@ def arrow_polylines(surface, run: RunView) -> dict[str, np.ndarray]:
     """Each arrow kind as ``(T+1, ARROW_PIECES, 2)`` polylines (shaft, then head), NaN where there is no arrow.
 
     Drawn lengths are clamped to 4–30 % of the view so they stay readable, as the annotations of
-    :func:`plots.overlays.add_step_arrows`; the browser shows row ``t`` at step ``t``.
+    :func:`plots.overlays.step_arrow_annotations`; the browser shows row ``t`` at step ``t``.
     """
     (x0, x1), (y0, y1) = surface.bounds
     span = min(x1 - x0, y1 - y0)
@@ -141,18 +148,18 @@ def arrow_polylines(surface, run: RunView) -> dict[str, np.ndarray]:
     return out
 
 
-def add_arrow_traces(fig: go.Figure, surface, i: int, run: RunView, step: int) -> None:
+def arrow_traces(surface, i: int, run: RunView, step: int) -> list[dict]:
     """One trace per arrow kind of run ``i`` (role "arrow", ``meta.arrow`` its kind) drawn at ``step``: in the run's
-    colour, told apart by label and width, as :func:`plots.overlays.add_step_arrows` draws them."""
+    colour, told apart by label and width, as :func:`plots.overlays.step_arrow_annotations` draws them."""
+    traces = []
     for key, lines in arrow_polylines(surface, run).items():
         t = int(np.clip(step, 0, len(lines) - 1))
         color, width = run.color, ARROW_STYLES[key][1]
-        fig.add_trace(
-            go.Scatter(
-                x=short_list(lines[t, :, 0]), y=short_list(lines[t, :, 1]), mode="lines+text",
-                text=["", ARROW_LABELS[key], "", "", "", "", ""], textposition="top center",
-                textfont={"color": color}, name=f"{run.label} · {ARROW_LABELS[key]}", legendgroup=f"run{i}",
-                showlegend=False, meta={"role": "arrow", "run": i, "arrow": key}, hoverinfo="skip",
-                line={"color": color, "width": width},
-            )
-        )
+        traces.append({
+            "type": "scatter", "x": short_list(lines[t, :, 0]), "y": short_list(lines[t, :, 1]), "mode": "lines+text",
+            "text": ["", ARROW_LABELS[key], "", "", "", "", ""], "textposition": "top center",
+            "textfont": {"color": color}, "name": f"{run.label} · {ARROW_LABELS[key]}", "legendgroup": f"run{i}",
+            "showlegend": False, "meta": {"role": "arrow", "run": i, "arrow": key}, "hoverinfo": "skip",
+            "line": {"color": color, "width": width},
+        })
+    return traces

@@ -22,9 +22,11 @@ from .runs import (
     as_series,
     as_xs,
     f32,
+    figure,
     follower_dashes,
+    line_style,
     scaled_height,
-    scatter_class,
+    scatter_type,
     with_alpha,
 )
 
@@ -80,11 +82,12 @@ def curves_figure(
 
     A run of N > 1 trajectories is drawn as its median with a 10–90 % band. A red x marks where a
     trajectory diverged (its last finite value). ``step`` draws a vertical line. "loss" is f − f*
-    on a log axis when ``optimal_value`` (else ``surface.optimal_value``) is known, f otherwise.
+    on a log axis when ``optimal_value`` (else ``surface.optimal_value``) is known, f otherwise; on a finite-sum
+    surface it is the training and the test loss of each run (traces of roles "curve" and "test_curve").
     """
     if optimal_value is None and surface is not None:
         optimal_value = surface.optimal_value
-    fig = go.Figure()
+    data: list[dict] = []
     held_out = kind == "loss" and any(run.trajectory.test_fs is not None for run in runs)
     empty, logs, shown = True, [], []
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
@@ -92,30 +95,30 @@ def curves_figure(
         logs.append(log_run)
         shown.append(np.asarray(y, dtype=float).ravel())
         empty &= not np.isfinite(y).any()
-        suffix = " · training" if held_out else ""
-        _add_curve(fig, i, run, x.astype(np.int32), y, dash, suffix=suffix)
+        data += _curve_traces(i, run, x.astype(np.int32), y, dash, suffix=" · training" if held_out else "")
         if held_out and run.trajectory.test_fs is not None:
             _, test, _ = curve_values(run, "test_loss")
-            _add_curve(fig, i, run, x.astype(np.int32), test, TEST_DASH, suffix=" · test", role="test_curve",
-                       alpha=TEST_ALPHA)
-        _add_divergence(fig, i, run, x.astype(np.int32), y)
+            data += _curve_traces(i, run, x.astype(np.int32), test, TEST_DASH, suffix=" · test", role="test_curve",
+                                  alpha=TEST_ALPHA)
+        data += _divergence_marks(i, run, x.astype(np.int32), y)
     log = all(logs) if logs else kind in ("grad_norm", "distance")
-    if step is not None:
-        fig.add_vline(x=step, line={"dash": "dot", "color": "#555", "width": 1})
-    if empty:
-        fig.add_annotation(text="nothing to show for these runs", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5)
-    fig.update_layout(
+    layout = dict(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
-        xaxis={"title": "step"},
-        yaxis={"title": _y_title(kind, optimal_value, held_out, surface), "type": "log" if log else "linear",
+        xaxis={"title": {"text": "step"}},
+        yaxis={"title": {"text": _y_title(kind, optimal_value, held_out, surface)}, "type": "log" if log else "linear",
                "exponentformat": "power", **(decade_ticks(shown) if log else {})},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
         # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
         # legend wraps into (a narrow column, a large font), so it never covers the x title.
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0}, uirevision=kind,
     )
-    return fig
+    if step is not None:  # the step cursor (the canvas moves it): a vertical line over the whole plot's height
+        layout["shapes"] = [{"type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1,
+                             "yref": "y domain", "line": {"dash": "dot", "color": "#555", "width": 1}}]
+    if empty:
+        layout["annotations"] = [{"text": "nothing to show for these runs", "showarrow": False, "xref": "paper",
+                                  "yref": "paper", "x": 0.5, "y": 0.5}]
+    return figure(data, layout)
 
 
 def _y_title(kind: str, optimal_value, held_out: bool = False, surface: Surface | None = None) -> str:
@@ -126,47 +129,48 @@ def _y_title(kind: str, optimal_value, held_out: bool = False, surface: Surface 
             "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
 
 
-def _add_curve(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None, *,
-               suffix: str = "", role: str = "curve", alpha: float = 1.0) -> None:
+def _curve_traces(i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None, *, suffix: str = "",
+                  role: str = "curve", alpha: float = 1.0) -> list[dict]:
     """A run's curve (its median and 10–90 % band for N > 1: the band only for the main curve)."""
     n = y.shape[1]
-    cls = scatter_class(len(x))
-    group = f"run{i}"
-    color = run.color if alpha == 1.0 else with_alpha(run.color, alpha)
+    line = {"type": scatter_type(len(x)), "x": x, "mode": "lines", "legendgroup": f"run{i}"}
     if n == 1 or role != "curve":
         with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
             warnings.simplefilter("ignore", RuntimeWarning)
             middle = y[:, 0] if n == 1 else np.nanmedian(y, axis=1)
+        color = run.color if alpha == 1.0 else with_alpha(run.color, alpha)
         name = run.label if n == 1 else f"{run.label} (median of {n})"
-        fig.add_trace(cls(x=x, y=f32(middle), mode="lines", name=name + suffix, legendgroup=group,
-                          line={"color": color, "width": 2, "dash": dash}, meta={"role": role, "run": i}))
-        return
+        return [{**line, "y": f32(middle), "name": name + suffix,
+                 "line": line_style(color, 2, dash), "meta": {"role": role, "run": i}}]
     with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
         warnings.simplefilter("ignore", RuntimeWarning)
         low, median, high = np.nanpercentile(y, [10, 50, 90], axis=1)
-    fig.add_trace(cls(x=x, y=f32(high), mode="lines", line={"width": 0, "color": run.color}, showlegend=False,
-                      legendgroup=group, name=f"{run.label} 90%", meta={"role": "band", "run": i}, hoverinfo="skip"))
-    fig.add_trace(cls(x=x, y=f32(low), mode="lines", line={"width": 0, "color": run.color}, fill="tonexty",
-                      fillcolor=with_alpha(run.color, 0.25), showlegend=False, legendgroup=group,
-                      name=f"{run.label} 10%", meta={"role": "band", "run": i}, hoverinfo="skip"))
-    fig.add_trace(cls(x=x, y=f32(median), mode="lines", name=f"{run.label} (median of {n}, 10–90 % band){suffix}",
-                      legendgroup=group, line={"color": run.color, "width": 2, "dash": dash},
-                      meta={"role": "curve", "run": i}))
+    edge = {**line, "line": {"width": 0, "color": run.color}, "showlegend": False, "hoverinfo": "skip",
+            "meta": {"role": "band", "run": i}}
+    return [
+        {**edge, "y": f32(high), "name": f"{run.label} 90%"},
+        {**edge, "y": f32(low), "name": f"{run.label} 10%", "fill": "tonexty",
+         "fillcolor": with_alpha(run.color, 0.25)},
+        {**line, "y": f32(median), "name": f"{run.label} (median of {n}, 10–90 % band){suffix}",
+         "line": line_style(run.color, 2, dash), "meta": {"role": "curve", "run": i}},
+    ]
 
 
-def _add_divergence(fig: go.Figure, i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> None:
+def _divergence_marks(i: int, run: RunView, x: np.ndarray, y: np.ndarray) -> list[dict]:
     """A red x at each diverged trajectory's last finite value."""
     k = np.asarray(run.trajectory.diverged_at)
     finite = np.isfinite(y)
     last = len(y) - 1 - np.argmax(finite[::-1], axis=0)
     hit = (k >= 0) & finite.any(0)
-    if hit.any():
-        cols = np.flatnonzero(hit)
-        fig.add_trace(go.Scatter(
-            x=x[last[cols]], y=f32(y[last[cols], cols]), mode="markers", name=run.label, legendgroup=f"run{i}",
-            showlegend=False, meta={"role": "diverged", "run": i}, text=[f"diverged at step {k[c]}" for c in cols],
-            marker={"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, hovertemplate="%{text}<extra></extra>",
-        ))
+    if not hit.any():
+        return []
+    cols = np.flatnonzero(hit)
+    return [{
+        "type": "scatter", "x": x[last[cols]], "y": f32(y[last[cols], cols]), "mode": "markers", "name": run.label,
+        "legendgroup": f"run{i}", "showlegend": False, "meta": {"role": "diverged", "run": i},
+        "text": [f"diverged at step {k[c]}" for c in cols],
+        "marker": {"symbol": "x", "size": 11, "color": DIVERGED_COLOR}, "hovertemplate": "%{text}<extra></extra>",
+    }]
 
 
 MAX_DECADE_LABELS = 8

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from surfaces import Surface
 
 from . import overlays as layers
-from .animation import FAINT, add_animation, add_arrow_traces, grown
+from .animation import FAINT, animation, arrow_traces, grown
 from .raster import background_image, band_colorscale, contour_levels
 from .runs import (
     DIVERGED_COLOR,
@@ -22,12 +22,14 @@ from .runs import (
     as_xs,
     exit_point,
     f32,
+    figure,
     follower_dashes,
     joined,
     last_finite,
+    line_style,
     n_points,
     scaled_height,
-    scatter_class,
+    scatter_type,
     steps_joined,
 )
 
@@ -129,75 +131,76 @@ def contour_figure(
     per arrow kind and run, role "arrow") that the browser moves instead of annotations. A click anywhere on the
     plot area sets the start (``clickmode`` stays off: the canvas reads the click's pixel itself).
     """
-    fig = go.Figure()
+    data: list[dict] = []
+    layout = _layout(surface, font_scale, animate=animate, live=live)
     if grid.levels:
-        fig.add_layout_image(grid.background)
-        _add_colorbar(fig, surface, grid)
+        layout["images"] = [dict(grid.background)]  # the grid is shared: a copy
+        data.append(_colorbar(surface, grid))
     if overlays.gradient_field:
-        layers.add_gradient_field(fig, surface)
+        data += layers.gradient_field_traces(surface)
     if overlays.eigen_directions:
-        layers.add_eigen_directions(fig, surface)
+        data += layers.eigen_direction_traces(surface)
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
-        _add_run(fig, i, run, surface.bounds, markers=overlays.markers, dash=dash, faint=live)
+        data += _run_traces(i, run, surface.bounds, markers=overlays.markers, dash=dash, faint=live)
         if live:
-            _add_grown_path(fig, i, run, step or 0, markers=overlays.markers, dash=dash)
+            data.append(_grown_path(i, run, step or 0, markers=overlays.markers, dash=dash))
     if overlays.polyak:  # over the raw paths, which it smooths: under them it was hidden
-        layers.add_polyak(fig, runs)
+        data += layers.polyak_traces(runs)
     if step is not None:
-        for i, run in enumerate(runs):
-            _add_step_marker(fig, i, run, step)
+        data += [_step_marker(i, run, step) for i, run in enumerate(runs)]
         if overlays.step_arrows:
             for i, run in enumerate(runs):
                 if live:
-                    add_arrow_traces(fig, surface, i, run, step)
+                    data += arrow_traces(surface, i, run, step)
                 else:
-                    layers.add_step_arrows(fig, surface, run, step, index=i)
+                    layout.setdefault("annotations", []).extend(
+                        layers.step_arrow_annotations(surface, run, step, index=i))
     # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
     # must not hide the star or the cross it reached.
-    _mark_points(fig, surface.minima, "minimum", "star", "white", size=15)
-    _mark_points(fig, surface.saddles, "saddle", "x", "#ff9f1c", size=13)
-    if animate:
-        add_animation(fig, runs, start=step or 0)
-    _layout(fig, surface, font_scale, animate=animate, live=live)
-    return fig
+    data += _point_marks(surface.minima, "minimum", "star", "white", size=15)
+    data += _point_marks(surface.saddles, "saddle", "x", "#ff9f1c", size=13)
+    frames = None
+    if animate and (moving := animation(runs, first_index=len(data), start=step or 0)):
+        data += moving.traces
+        frames = moving.frames
+        layout.update(moving.layout)
+    return figure(data, layout, frames)
 
 
-def _add_colorbar(fig: go.Figure, surface: Surface, grid: SurfaceGrid) -> None:
+def _colorbar(surface: Surface, grid: SurfaceGrid) -> dict:
     """The contour's colour bar, banded like the image: carried by two invisible points (a layout image has none)."""
     scale, cmin, cmax = band_colorscale(grid.levels, COLORSCALE)
     (x0, _), (y0, _) = surface.bounds
-    fig.add_trace(
-        go.Scatter(
-            x=[x0, x0], y=[y0, y0], mode="markers", name="surface", meta={"role": "contour"}, showlegend=False,
-            hoverinfo="skip",
-            marker={"color": [cmin, cmax], "cmin": cmin, "cmax": cmax, "colorscale": scale, "opacity": 0,
-                    "showscale": True,
-                    # Title on top: plotly.js puts a "right" title at a fixed offset that ignores the tick labels'
-                    # width, so it overlapped labels such as "−0.2" (plotly.js#1396).
-                    "colorbar": {"title": {"text": colorbar_title(surface, grid), "side": "top"}, "thickness": 14,
-                                 "outlinewidth": 0, "ticks": ""}},
-        )
-    )
+    return {
+        "type": "scatter", "x": [x0, x0], "y": [y0, y0], "mode": "markers", "name": "surface",
+        "meta": {"role": "contour"}, "showlegend": False, "hoverinfo": "skip",
+        "marker": {"color": [cmin, cmax], "cmin": cmin, "cmax": cmax, "colorscale": scale, "opacity": 0,
+                   "showscale": True,
+                   # Title on top: plotly.js puts a "right" title at a fixed offset that ignores the tick labels'
+                   # width, so it overlapped labels such as "−0.2" (plotly.js#1396).
+                   "colorbar": {"title": {"text": colorbar_title(surface, grid), "side": "top"}, "thickness": 14,
+                                "outlinewidth": 0, "ticks": ""}},
+    }
 
 
-def _mark_points(fig: go.Figure, points: np.ndarray, name: str, symbol: str, color: str, size: int) -> None:
-    if len(points):
-        fig.add_trace(
-            go.Scatter(
-                x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=name, meta={"role": name},
-                marker={"symbol": symbol, "size": size, "color": color, "line": {"width": 1, "color": "black"}},
-                hovertemplate=f"{name} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
-            )
-        )
+def _point_marks(points: np.ndarray, name: str, symbol: str, color: str, size: int) -> list[dict]:
+    if not len(points):
+        return []
+    return [{
+        "type": "scatter", "x": f32(points[:, 0]), "y": f32(points[:, 1]), "mode": "markers", "name": name,
+        "meta": {"role": name},
+        "marker": {"symbol": symbol, "size": size, "color": color, "line": {"width": 1, "color": "black"}},
+        "hovertemplate": f"{name} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+    }]
 
 
-def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, dash: str | None = None,
-             faint: bool = False) -> None:
+def _run_traces(i: int, run: RunView, bounds, *, markers: bool, dash: str | None = None,
+                faint: bool = False) -> list[dict]:
     """The run's path (all its trajectories in one trace), start circles, end squares, divergence crosses.
 
     ``dash`` draws the path dashed and without iterate markers: it lies on an earlier run's path
     (:func:`~plots.runs.follower_dashes`), whose markers and colour then show through its gaps. ``faint`` draws
-    the path at ``FAINT`` opacity, behind a grown copy (:func:`_add_grown_path`).
+    the path at ``FAINT`` opacity, behind a grown copy (:func:`_grown_path`).
 
     A divergence cross sits at the last finite point; when that is off-screen, an "escaped" cross also
     marks where the path last left the view.
@@ -207,109 +210,101 @@ def _add_run(fig: go.Figure, i: int, run: RunView, bounds, *, markers: bool, das
     t1, n = xs.shape[:2]
     fs = as_series(tr, tr.fs)
     single = n == 1
-    cls = scatter_class(n_points(run))
     path = joined(xs)
     custom = np.stack([steps_joined(t1, n), joined(np.stack([fs, fs], -1))[:, 0]], axis=-1)
     group = f"run{i}"
-    fig.add_trace(
-        cls(
-            x=f32(path[:, 0]), y=f32(path[:, 1]), customdata=f32(custom), name=run.label, legendgroup=group,
-            mode="lines+markers" if markers and not dash else "lines", meta={"role": "path", "run": i},
-            line={"color": run.color, "width": 2.5 if single else 1.0, "dash": dash},
-            marker={"color": run.color, "size": 5 if single else 3},
-            opacity=(1.0 if single else 0.6) * (FAINT if faint else 1.0),
-            hovertemplate="step %{customdata[0]:d}<br>x=%{x:.4g}, y=%{y:.4g}<br>f=%{customdata[1]:.4g}"
-                          "<extra>%{fullData.name}</extra>",
-        )
-    )
+    traces = [{
+        "type": scatter_type(n_points(run)), "x": f32(path[:, 0]), "y": f32(path[:, 1]), "customdata": f32(custom),
+        "name": run.label, "legendgroup": group, "mode": "lines+markers" if markers and not dash else "lines",
+        "meta": {"role": "path", "run": i},
+        "line": line_style(run.color, 2.5 if single else 1.0, dash),
+        "marker": {"color": run.color, "size": 5 if single else 3},
+        "opacity": (1.0 if single else 0.6) * (FAINT if faint else 1.0),
+        "hovertemplate": "step %{customdata[0]:d}<br>x=%{x:.4g}, y=%{y:.4g}<br>f=%{customdata[1]:.4g}"
+                         "<extra>%{fullData.name}</extra>",
+    }]
     last = last_finite(xs)
     ok = last >= 0
     idx = np.clip(last, 0, None)
     ends = xs[idx, np.arange(n)]
     diverged = np.asarray(tr.diverged_at) >= 0
     size = 11 if single else 7
-    _markers(fig, xs[0][np.isfinite(xs[0]).all(-1)], run, i, "start", "circle", size, "start")
-    _markers(fig, ends[ok & ~diverged], run, i, "end", "square", size, "end")
+    traces += _run_marks(xs[0][np.isfinite(xs[0]).all(-1)], run, i, "start", "circle", size, "start")
+    traces += _run_marks(ends[ok & ~diverged], run, i, "end", "square", size, "end")
     if (ok & diverged).any():
         k = np.asarray(tr.diverged_at)[ok & diverged]
-        fig.add_trace(
-            go.Scatter(
-                x=f32(ends[ok & diverged, 0]), y=f32(ends[ok & diverged, 1]), mode="markers", name=run.label,
-                legendgroup=group, showlegend=False, meta={"role": "diverged", "run": i},
-                marker={"symbol": "x", "size": 14, "color": DIVERGED_COLOR, "line": {"width": 1, "color": "white"}},
-                text=[f"diverged at step {int(s)}" for s in k],
-                hovertemplate="%{text}<br>last finite point (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
-            )
-        )
+        cross = {"symbol": "x", "size": 14, "color": DIVERGED_COLOR, "line": {"width": 1, "color": "white"}}
+        traces.append({
+            "type": "scatter", "x": f32(ends[ok & diverged, 0]), "y": f32(ends[ok & diverged, 1]), "mode": "markers",
+            "name": run.label, "legendgroup": group, "showlegend": False, "meta": {"role": "diverged", "run": i},
+            "marker": cross, "text": [f"diverged at step {int(s)}" for s in k],
+            "hovertemplate": "%{text}<br>last finite point (%{x:.4g}, %{y:.4g})<extra>%{fullData.name}</extra>",
+        })
         exits = [(exit_point(xs[:, j], bounds), int(tr.diverged_at[j])) for j in np.flatnonzero(ok & diverged)]
         exits = [(p, s) for p, s in exits if p is not None]
         if exits:
             points = np.array([p for p, _ in exits])
-            fig.add_trace(
-                go.Scatter(
-                    x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=run.label, legendgroup=group,
-                    showlegend=False, meta={"role": "escaped", "run": i}, cliponaxis=False,
-                    marker={"symbol": "x", "size": 12, "color": DIVERGED_COLOR, "line": {"width": 1, "color": "white"}},
-                    text=[f"left the view, diverged at step {s}" for _, s in exits],
-                    hovertemplate="%{text}<extra>%{fullData.name}</extra>",
-                )
-            )
+            traces.append({
+                "type": "scatter", "x": f32(points[:, 0]), "y": f32(points[:, 1]), "mode": "markers",
+                "name": run.label, "legendgroup": group, "showlegend": False, "meta": {"role": "escaped", "run": i},
+                "cliponaxis": False, "marker": {**cross, "size": 12},
+                "text": [f"left the view, diverged at step {s}" for _, s in exits],
+                "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
+            })
+    return traces
 
 
-def _markers(fig, points, run: RunView, i: int, role: str, symbol: str, size: int, hover: str) -> None:
-    if len(points):
-        fig.add_trace(
-            go.Scatter(
-                x=f32(points[:, 0]), y=f32(points[:, 1]), mode="markers", name=run.label,
-                legendgroup=f"run{i}", showlegend=False, meta={"role": role, "run": i},
-                marker={"symbol": symbol, "size": size, "color": run.color, "line": {"width": 1.5, "color": "white"}},
-                hovertemplate=f"{hover} (%{{x:.4g}}, %{{y:.4g}})<extra>%{{fullData.name}}</extra>",
-            )
-        )
+def _run_marks(points, run: RunView, i: int, role: str, symbol: str, size: int, hover: str) -> list[dict]:
+    if not len(points):
+        return []
+    return [{
+        "type": "scatter", "x": f32(points[:, 0]), "y": f32(points[:, 1]), "mode": "markers", "name": run.label,
+        "legendgroup": f"run{i}", "showlegend": False, "meta": {"role": role, "run": i},
+        "marker": {"symbol": symbol, "size": size, "color": run.color, "line": {"width": 1.5, "color": "white"}},
+        "hovertemplate": f"{hover} (%{{x:.4g}}, %{{y:.4g}})<extra>%{{fullData.name}}</extra>",
+    }]
 
 
-def _add_grown_path(fig: go.Figure, i: int, run: RunView, step: int, *, markers: bool, dash: str | None) -> None:
+def _grown_path(i: int, run: RunView, step: int, *, markers: bool, dash: str | None) -> dict:
     """The run's path up to ``step`` at full strength (role "grown"; the browser regrows it as the step moves)."""
     xs = as_xs(run.trajectory)
     single = xs.shape[1] == 1
     path = joined(grown(xs, step))
-    fig.add_trace(
-        scatter_class(n_points(run))(
-            x=f32(path[:, 0]), y=f32(path[:, 1]), name=run.label, legendgroup=f"run{i}", showlegend=False,
-            mode="lines+markers" if markers and not dash else "lines", meta={"role": "grown", "run": i},
-            line={"color": run.color, "width": 2.5 if single else 1.0, "dash": dash},
-            marker={"color": run.color, "size": 5 if single else 3}, opacity=1.0 if single else 0.6,
-            hoverinfo="skip",
-        )
-    )
+    return {
+        "type": scatter_type(n_points(run)), "x": f32(path[:, 0]), "y": f32(path[:, 1]), "name": run.label,
+        "legendgroup": f"run{i}", "showlegend": False, "mode": "lines+markers" if markers and not dash else "lines",
+        "meta": {"role": "grown", "run": i},
+        "line": line_style(run.color, 2.5 if single else 1.0, dash),
+        "marker": {"color": run.color, "size": 5 if single else 3}, "opacity": 1.0 if single else 0.6,
+        "hoverinfo": "skip",
+    }
 
 
-def _add_step_marker(fig: go.Figure, i: int, run: RunView, step: int) -> None:
+def _step_marker(i: int, run: RunView, step: int) -> dict:
     xs = as_xs(run.trajectory)
     t = int(np.clip(step, 0, len(xs) - 1))
     single = xs.shape[1] == 1
-    fig.add_trace(
-        go.Scatter(
-            x=f32(xs[t, :, 0]), y=f32(xs[t, :, 1]), mode="markers", name=run.label, legendgroup=f"run{i}",
-            showlegend=False, meta={"role": "step", "run": i},
-            marker={"size": 16 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
-            hovertemplate=f"step {t}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra>%{{fullData.name}}</extra>",
-        )
-    )
+    return {
+        "type": "scatter", "x": f32(xs[t, :, 0]), "y": f32(xs[t, :, 1]), "mode": "markers", "name": run.label,
+        "legendgroup": f"run{i}", "showlegend": False, "meta": {"role": "step", "run": i},
+        "marker": {"size": 16 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
+        "hovertemplate": f"step {t}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra>%{{fullData.name}}</extra>",
+    }
 
 
-def _layout(fig: go.Figure, surface: Surface, font_scale: float, *, animate: bool, live: bool = False) -> None:
+def _layout(surface: Surface, font_scale: float, *, animate: bool, live: bool = False) -> dict:
     """``live``: no legend (the canvas lists the runs under the chart, with their live sliders: the plot keeps the
     legend's rows) and no room above for animation buttons."""
     (x0, x1), (y0, y1) = surface.bounds
-    fig.update_layout(
+    # live: no axis titles, the plot keeps their room (the formula above names the variables)
+    titles = ({}, {}) if live else ({"title": {"text": "x"}}, {"title": {"text": "y"}})
+    return dict(
         showlegend=not live,
         template=TEMPLATE, height=scaled_height(HEIGHT + (70 if animate else 0), font_scale),
         font={"size": BASE_FONT * font_scale}, hoverlabel={"font": {"size": BASE_FONT * font_scale}},
-        # live: no axis titles either, the plot keeps their room (the formula above names the variables)
-        xaxis={"range": [x0, x1], "autorange": False, "title": None if live else "x", "constrain": "domain",
+        xaxis={"range": [x0, x1], "autorange": False, **titles[0], "constrain": "domain",
                "showgrid": False, "zeroline": False},
-        yaxis={"range": [y0, y1], "autorange": False, "title": None if live else "y", "scaleanchor": "x",
+        yaxis={"range": [y0, y1], "autorange": False, **titles[1], "scaleanchor": "x",
                "scaleratio": 1,
                "constrain": "domain", "showgrid": False, "zeroline": False},
         margin={"l": 50, "r": 20, "t": 100 if animate else 10 if live else 30, "b": 20 if live else 40},
@@ -335,40 +330,38 @@ def surface_figure(
     The surface is slightly transparent so the paths show through.
     """
     title = colorbar_title(surface, grid)
-    fig = go.Figure(
-        go.Surface(x=grid.x, y=grid.y, z=grid.shown, colorscale=COLORSCALE, showscale=False, name="surface",
-                   opacity=0.8,  # paths lie exactly on the surface: let them show through the mesh
-                   hovertemplate=f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>")
-    )
+    data = [{"type": "surface", "x": grid.x, "y": grid.y, "z": grid.shown, "colorscale": COLORSCALE,
+             "showscale": False, "name": "surface",
+             "opacity": 0.8,  # paths lie exactly on the surface: let them show through the mesh
+             "hovertemplate": f"x=%{{x:.3f}}<br>y=%{{y:.3f}}<br>{title}=%{{z:.3g}}<extra></extra>"}]
     (x0, x1), (y0, y1) = surface.bounds
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         xs, z = path_on_surface(surface, grid, run)
         single = xs.shape[1] == 1
         path, zs = joined(xs), joined(np.stack([z, z], -1))[:, 0]
-        fig.add_trace(
-            go.Scatter3d(
-                x=f32(path[:, 0]), y=f32(path[:, 1]), z=f32(zs), mode="lines", name=run.label,
-                legendgroup=f"run{i}", meta={"role": "path", "run": i},
-                line={"color": run.color, "width": 6 if single else 2, "dash": dash},
-                hovertemplate=f"x=%{{x:.4g}}, y=%{{y:.4g}}<br>{title}=%{{z:.3g}}<extra>%{{fullData.name}}</extra>",
-            )
-        )
+        data.append({
+            "type": "scatter3d", "x": f32(path[:, 0]), "y": f32(path[:, 1]), "z": f32(zs), "mode": "lines",
+            "name": run.label, "legendgroup": f"run{i}", "meta": {"role": "path", "run": i},
+            "line": line_style(run.color, 6 if single else 2, dash),
+            "hovertemplate": f"x=%{{x:.4g}}, y=%{{y:.4g}}<br>{title}=%{{z:.3g}}<extra>%{{fullData.name}}</extra>",
+        })
         last = np.clip(last_finite(xs), 0, None)
         ends, z_end = xs[last, np.arange(len(last))], z[last, np.arange(len(last))]
         diverged = np.asarray(run.trajectory.diverged_at) >= 0
-        _marker3d(fig, xs[0], z[0], run, i, "start", "circle", 5)
-        _marker3d(fig, ends[~diverged], z_end[~diverged], run, i, "end", "square", 5)
-        _marker3d(fig, ends[diverged], z_end[diverged], run, i, "diverged", "x", 6, color=DIVERGED_COLOR)
+        data += _marks3d(xs[0], z[0], run, i, "start", "circle", 5)
+        data += _marks3d(ends[~diverged], z_end[~diverged], run, i, "end", "square", 5)
+        data += _marks3d(ends[diverged], z_end[diverged], run, i, "diverged", "x", 6, color=DIVERGED_COLOR)
         if step is not None:
             t = int(np.clip(step, 0, len(xs) - 1))
-            _marker3d(fig, xs[t], z[t], run, i, "step", "circle", 9, always=live)
-    fig.update_layout(
+            data += _marks3d(xs[t], z[t], run, i, "step", "circle", 9, always=live)
+    layout = dict(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": BASE_FONT * font_scale},
         # nticks and a tick font that stays at the base size (presentation mode too): at this size plotly's
         # automatic ticks (every 0.5 on Rosenbrock) and enlarged tick labels ran into each other and the z title.
-        scene={"xaxis": {"title": "x", "range": [x0, x1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
-               "yaxis": {"title": "y", "range": [y0, y1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
-               "zaxis": {"title": title, "nticks": 4, "tickfont": {"size": BASE_FONT}}, "aspectmode": "manual",
+        scene={"xaxis": {"title": {"text": "x"}, "range": [x0, x1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
+               "yaxis": {"title": {"text": "y"}, "range": [y0, y1], "nticks": 6, "tickfont": {"size": BASE_FONT}},
+               "zaxis": {"title": {"text": title}, "nticks": 4, "tickfont": {"size": BASE_FONT}},
+               "aspectmode": "manual",
                "aspectratio": {"x": 1.0, "y": (y1 - y0) / (x1 - x0), "z": 0.6},
                # Plotly's default eye (1.25, 1.25, 1.25) clipped the z ticks and title at the chart's left edge, and
                # from that low angle valley floors (Rosenbrock's) hid the paths: further out and higher up. At
@@ -377,7 +370,7 @@ def surface_figure(
         margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"orientation": "h", "yanchor": "top", "y": 0.0},
         uirevision=f"{surface.name}:{surface.bounds}",
     )
-    return fig
+    return figure(data, layout)
 
 
 def path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple[np.ndarray, np.ndarray]:
@@ -392,17 +385,16 @@ def path_on_surface(surface: Surface, grid: SurfaceGrid, run: RunView) -> tuple[
     return xs, z
 
 
-def _marker3d(fig, points, z, run: RunView, i: int, role: str, symbol: str, size: int, color=None,
-              always: bool = False) -> None:
+def _marks3d(points, z, run: RunView, i: int, role: str, symbol: str, size: int, color=None,
+             always: bool = False) -> list[dict]:
     keep = np.isfinite(points).all(-1) & np.isfinite(z)
     if always:
         keep = np.ones_like(keep)
-    if keep.any():
-        fig.add_trace(
-            go.Scatter3d(
-                x=f32(points[keep, 0]), y=f32(points[keep, 1]), z=f32(z[keep]), mode="markers", name=run.label,
-                legendgroup=f"run{i}", showlegend=False, meta={"role": role, "run": i},
-                marker={"symbol": symbol, "size": size, "color": color or run.color},
-                hovertemplate=f"{role}<extra>%{{fullData.name}}</extra>",
-            )
-        )
+    if not keep.any():
+        return []
+    return [{
+        "type": "scatter3d", "x": f32(points[keep, 0]), "y": f32(points[keep, 1]), "z": f32(z[keep]),
+        "mode": "markers", "name": run.label, "legendgroup": f"run{i}", "showlegend": False,
+        "meta": {"role": role, "run": i}, "marker": {"symbol": symbol, "size": size, "color": color or run.color},
+        "hovertemplate": f"{role}<extra>%{{fullData.name}}</extra>",
+    }]

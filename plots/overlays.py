@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 
 from surfaces import Surface
 
-from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_class, short_list
+from .runs import RunView, as_xs, f32, joined, n_points, polyak_path, scatter_type, short_list
 
 FIELD_POINTS = 15  # per axis
 HEAD_ANGLE = np.deg2rad(25.0)
@@ -54,19 +53,19 @@ def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
     return np.stack([c * v[:, 0] - s * v[:, 1], s * v[:, 0] + c * v[:, 1]], -1)
 
 
-def add_gradient_field(fig: go.Figure, surface: Surface) -> None:
+def gradient_field_traces(surface: Surface) -> list[dict]:
     """−∇f as one trace of thin arrows (see :func:`gradient_field`)."""
     x, y = gradient_field(surface)
-    fig.add_trace(
-        go.Scatter(x=x, y=y, mode="lines", name="−∇f field", meta={"role": "gradient-field"}, hoverinfo="skip",
-                   line={"color": "rgba(255,255,255,0.6)", "width": 1}, showlegend=False)
-    )
+    return [{"type": "scatter", "x": x, "y": y, "mode": "lines", "name": "−∇f field",
+             "meta": {"role": "gradient-field"}, "hoverinfo": "skip",
+             "line": {"color": "rgba(255,255,255,0.6)", "width": 1}, "showlegend": False}]
 
 
-def add_eigen_directions(fig: go.Figure, surface: Surface) -> None:
+def eigen_direction_traces(surface: Surface) -> list[dict]:
     """Dotted lines through the minimum along each Hessian eigenvector, labelled with its eigenvalue."""
     if surface.eigenvectors is None or surface.eigenvalues is None:
-        return
+        return []
+    traces = []
     (x0, x1), (y0, y1) = surface.bounds
     centre = surface.minima[0] if len(surface.minima) else np.zeros(2)
     reach = np.hypot(x1 - x0, y1 - y0)
@@ -74,14 +73,13 @@ def add_eigen_directions(fig: go.Figure, surface: Surface) -> None:
         v = v / np.linalg.norm(v)
         label_at = centre + 0.8 * _reach_inside(centre, v, surface.bounds) * v
         points = np.array([centre - reach * v, label_at, centre + reach * v])
-        fig.add_trace(
-            go.Scatter(
-                x=short_list(points[:, 0]), y=short_list(points[:, 1]), mode="lines+text",
-                text=["", f"λ={lam:g}", ""], textposition="top center", textfont={"color": "white"},
-                name=f"eigenvector λ={lam:g}", meta={"role": "eigen"}, showlegend=False, hoverinfo="skip",
-                line={"color": "rgba(255,255,255,0.85)", "width": 1.5, "dash": "dot"},
-            )
-        )
+        traces.append({
+            "type": "scatter", "x": short_list(points[:, 0]), "y": short_list(points[:, 1]), "mode": "lines+text",
+            "text": ["", f"λ={lam:g}", ""], "textposition": "top center", "textfont": {"color": "white"},
+            "name": f"eigenvector λ={lam:g}", "meta": {"role": "eigen"}, "showlegend": False, "hoverinfo": "skip",
+            "line": {"color": "rgba(255,255,255,0.85)", "width": 1.5, "dash": "dot"},
+        })
+    return traces
 
 
 def _reach_inside(centre: np.ndarray, v: np.ndarray, bounds) -> float:
@@ -98,32 +96,27 @@ def _reach_inside(centre: np.ndarray, v: np.ndarray, bounds) -> float:
 POLYAK_WIDTH = 3.5  # wider than a path (2.5), over it, on a light casing: readable on any colour below
 
 
-def add_polyak(fig: go.Figure, runs: Sequence[RunView]) -> None:
+def polyak_traces(runs: Sequence[RunView]) -> list[dict]:
     """Each run's Polyak-averaged path, dashed in the run's colour over a light casing (runs without one skipped).
 
     Drawn after the raw paths: the average lies on top of the path it smooths, and the casing keeps the
     dashes readable over that path and the dark contour alike.
     """
+    traces = []
     for i, run in enumerate(runs):
         p = polyak_path(run)
         if p is None:
             continue
         path = joined(p)
         single = p.shape[1] == 1
-        cls = scatter_class(n_points(run))
-        fig.add_trace(
-            cls(x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines", name=f"{run.label} · Polyak average",
-                legendgroup=f"run{i}", showlegend=False, meta={"role": "polyak-casing", "run": i}, hoverinfo="skip",
-                line={"color": "rgba(255, 255, 255, 0.75)", "width": (POLYAK_WIDTH + 3) if single else 3})
-        )
-        fig.add_trace(
-            cls(
-                x=f32(path[:, 0]), y=f32(path[:, 1]), mode="lines", name=f"{run.label} · Polyak average",
-                legendgroup=f"run{i}", meta={"role": "polyak", "run": i},
-                line={"color": run.color, "width": POLYAK_WIDTH if single else 1.5, "dash": "dash"},
-                hovertemplate="Polyak average<br>x=%{x:.4g}, y=%{y:.4g}<extra>%{fullData.name}</extra>",
-            )
-        )
+        line = {"type": scatter_type(n_points(run)), "x": f32(path[:, 0]), "y": f32(path[:, 1]), "mode": "lines",
+                "name": f"{run.label} · Polyak average", "legendgroup": f"run{i}"}
+        traces.append({**line, "showlegend": False, "meta": {"role": "polyak-casing", "run": i}, "hoverinfo": "skip",
+                       "line": {"color": "rgba(255, 255, 255, 0.75)", "width": (POLYAK_WIDTH + 3) if single else 3}})
+        traces.append({**line, "meta": {"role": "polyak", "run": i},
+                       "line": {"color": run.color, "width": POLYAK_WIDTH if single else 1.5, "dash": "dash"},
+                       "hovertemplate": "Polyak average<br>x=%{x:.4g}, y=%{y:.4g}<extra>%{fullData.name}</extra>"})
+    return traces
 
 
 def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -151,8 +144,9 @@ def step_vectors(surface: Surface, run: RunView, step: int) -> dict[str, tuple[n
     return {k: (p, v) for k, v in out.items() if np.isfinite(v).all() and np.any(v != 0)}
 
 
-def add_step_arrows(fig: go.Figure, surface: Surface, run: RunView, step: int, index: int = 0) -> None:
-    """Arrows at the run's iterate ``step``: −η∇f, −η·m and the applied update Δx (first trajectory).
+def step_arrow_annotations(surface: Surface, run: RunView, step: int, index: int = 0) -> list[dict]:
+    """Arrows at the run's iterate ``step``: −η∇f, −η·m and the applied update Δx (first trajectory), as layout
+    annotations.
 
     All in the run's colour, told apart by arrowhead and label; each label sits in a box framed in the run's
     colour and, for the ``index``-th run, is moved aside by ``index`` label heights, so that runs at one point
@@ -167,21 +161,23 @@ def add_step_arrows(fig: go.Figure, surface: Surface, run: RunView, step: int, i
         if "update" in vectors and np.allclose(vectors[key][1], vectors["update"][1], rtol=1e-9, atol=0.0):
             merged["update"].insert(0, key)  # is one arrow with both names
             del vectors[key]
+    annotations = []
     for key, (p, v) in vectors.items():
         length = np.linalg.norm(v)
         drawn = v * np.clip(length, 0.04 * span, 0.3 * span) / length
         tip = p + drawn
         head, width = ARROW_STYLES[key]
-        fig.add_annotation(
+        annotations.append(dict(
             x=tip[0], y=tip[1], ax=p[0], ay=p[1], xref="x", yref="y", axref="x", ayref="y", text="",
             showarrow=True, arrowhead=head, arrowsize=1.2, arrowwidth=width, arrowcolor=run.color,
-        )
+        ))
         note = "" if np.isclose(length, np.linalg.norm(drawn)) else " (drawn rescaled)"
         unit = drawn / np.linalg.norm(drawn)
         label_at = tip + 0.05 * span * unit + index * 0.06 * span * np.array([-unit[1], unit[0]])
         text = " = ".join(ARROW_LABELS[k] for k in merged.get(key, [key]))
-        fig.add_annotation(
+        annotations.append(dict(
             x=label_at[0], y=label_at[1], xref="x", yref="y", showarrow=False, text=text,
             font={"color": "white"}, bgcolor="rgba(0,0,0,0.6)", bordercolor=run.color, borderwidth=2,
             hovertext=f"{run.label}: {text} = ({v[0]:.4g}, {v[1]:.4g}){note}",
-        )
+        ))
+    return annotations

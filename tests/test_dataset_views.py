@@ -251,3 +251,15 @@ def test_the_ensemble_view_runs_minibatches_on_a_dataset_surface():
     assert full[sharp] == sum(v for k, v in full.items() if k != "batch")  # the full batch: all stay
     assert small[flat] > small[sharp]
     assert not any("σ is 0" in str(i.value) for i in at.info)
+
+
+def test_the_training_and_test_curves_are_valid_figures():
+    """``curves_figure`` skips plotly.py's validation (``plots.runs.figure``): its dataset branch must be what
+    validation would have made too (see ``tests/test_plots.py``, ``test_builders_make_valid_figures``)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    surface = get_surface("sharp_flat_data")
+    for runs in (views(surface), views(surface, copies=3)):
+        fig = curves_figure(runs, kind="loss", step=7, surface=surface)
+        assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))

@@ -756,3 +756,40 @@ def test_lecture_nesterov_draws_where_it_took_the_gradient(bowl):
     np.testing.assert_allclose([arrow.ax, arrow.ay], p)
     d = np.array([arrow.x - arrow.ax, arrow.y - arrow.ay])
     assert d @ (y - p) / (np.linalg.norm(d) * np.linalg.norm(y - p)) > 0.999  # towards the look-ahead point
+
+
+def _as_drawn(fig) -> dict:
+    return json.loads(pio.to_json(fig, validate=False))
+
+
+def _validated(fig) -> dict:
+    """The figure as plotly.py's full validation makes it: it raises on a misspelt or misplaced property, and it
+    expands shorthands (a string title, ``marker_color``) that plotly.js would not read."""
+    return json.loads(pio.to_json(go.Figure(fig.to_dict())))
+
+
+def test_builders_make_valid_figures(rosen, bowl):
+    """The builders skip plotly.py's validation (``plots.runs.figure``): what they make must be what validation
+    would have made, for every branch they take (overlays, live and animated, ensembles, divergence, 3D, curves)."""
+    s, grid = rosen
+    single = adam_run(s, steps=40)
+    many = RunView("many", PALETTE[1], run(get_optimizer("momentum", lr=1e-3, momentum=0.9), s,
+                                           s.start + np.array([[0.0, 0.0], [0.1, -0.1], [-0.2, 0.3]]), 40,
+                                           record=True), polyak=None, optimizer="momentum")
+    bs, bgrid = bowl
+    escaped = diverging_sgd(bs)
+    everything = Overlays(gradient_field=True, eigen_directions=True, polyak=True, step_arrows=True)
+    with_polyak = single._replace(polyak=np.cumsum(single.trajectory.xs, 0) / np.arange(1, 42)[:, None, None])
+    figures = [
+        contour_figure(s, grid, [with_polyak, many], step=10, overlays=everything, live=True, font_scale=1.5),
+        contour_figure(s, grid, [with_polyak, many], step=10, overlays=everything, animate=True),
+        contour_figure(bs, bgrid, [escaped]),
+        surface_figure(s, grid, [single, many], step=5, live=True),
+        surface_figure(bs, bgrid, [escaped]),
+        *[curves_figure([single, many], kind=kind, step=7, surface=s) for kind in ("loss", "grad_norm", "distance",
+                                                                                 "lr")],
+        curves_figure([escaped], kind="loss", surface=bs),
+        curves_figure([], kind="loss"),
+    ]
+    for fig in figures:
+        assert _as_drawn(fig) == _validated(fig)

@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
-import streamlit as st
 
 from analysis import BasinMap, basin_map
 from analysis.limits import affordable, seconds_per_trajectory_step
@@ -196,21 +195,32 @@ def compute_basin_map(request: BasinRequest, cost: float, progress) -> BasinMap:
     return result
 
 
-# ---------------------------------------------------------------------------- cached (Streamlit's cache)
+# ---------------------------------------------------------------------------- cached, for every session
+# Process-wide memo tables keyed by the frozen records. Hashing a Scene and a RunConfig takes microseconds; with
+# st.cache_data each call pickled and hashed its arguments and unpickled a copy of its result, about 4 ms a call and
+# seven calls a rerun. The results are shared by every session, so their arrays are made read-only: code that
+# changed one in place would fail at once instead of changing another student's picture.
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def read_only(value):
+    """``value`` (a Trajectory or SurfaceGrid) with every NumPy array in it made read-only."""
+    for item in (*value, *(value.internals.values() if isinstance(value, Trajectory) else ())):
+        if isinstance(item, np.ndarray):
+            item.flags.writeable = False
+    return value
+
+
+@lru_cache(maxsize=32)
 def cached_grid(name: str, params: Items, resolution: int):
-    return surface_grid(make_surface(name, params), resolution)
+    return read_only(surface_grid(make_surface(name, params), resolution))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@lru_cache(maxsize=256)
 def cached_run(scene: Scene, run_config: RunConfig) -> Trajectory:
     """One run; an unchanged run is served from the cache when another run changes."""
-    return scene_run(scene, run_config)
+    return read_only(scene_run(scene, run_config))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@lru_cache(maxsize=32)  # a fan holds up to FAN_POINTS iterates: about 1 MB
 def cached_fan(scene: Scene, run_config: RunConfig, name: str, values: tuple[float, ...]) -> Trajectory:
-    return fan_run(scene, run_config, name, values)
-
+    return read_only(fan_run(scene, run_config, name, values))
