@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from surfaces import Surface
 
-from .runs import PALETTE
+from .runs import PALETTE, TEMPLATE, figure
 
 __all__ = ["MODEL_KINDS", "model_figure", "model_lines"]
 
@@ -95,26 +95,26 @@ def model_figure(
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     names = list(names) if names is not None else [f"run {k + 1}" for k in range(len(points))]
     colors = list(colors) if colors is not None else [PALETTE[k % len(PALETTE)] for k in range(len(points))]
-    fig = go.Figure()
     draw = {"line": _regression, "curve": _regression, "boundary": _boundary, "slice": _slice}[data.model]
-    axes = draw(fig, surface)
+    data_traces, xaxis, yaxis = draw(surface)
     xs, ys = model_lines(surface, points)
     slice_ = data.model == "slice"
     for k, (name, color) in enumerate(zip(names, colors, strict=True)):
-        look = (dict(mode="markers+lines", line=dict(color=color, width=1, dash="dot"),
-                     marker=dict(color=color, size=11, symbol=["circle", "circle-open"])) if slice_ else
-                dict(mode="lines", line=dict(color=color, width=3)))
-        fig.add_trace(go.Scatter(x=xs[k], y=ys[k], name=name, meta={"role": "model", "run": k}, **look))
+        look = ({"mode": "markers+lines", "line": {"color": color, "width": 1, "dash": "dot"},
+                 "marker": {"color": color, "size": 11, "symbol": ["circle", "circle-open"]}} if slice_ else
+                {"mode": "lines", "line": {"color": color, "width": 3}})
+        data_traces.append({"type": "scatter", "x": xs[k], "y": ys[k], "name": name,
+                            "meta": {"role": "model", "run": k}, **look})
     when = "" if step is None else f" at step {step}"
-    fig.update_layout(
-        title=dict(text=f"The model{when}", font=dict(size=16 * font_scale)),
-        height=round(height * font_scale), margin=dict(l=50, r=20, t=50, b=45), template="plotly_white",
-        font=dict(size=12 * font_scale), uirevision=surface.name,
+    layout = {
+        "title": {"text": f"The model{when}", "font": {"size": 16 * font_scale}},
+        "height": round(height * font_scale), "margin": {"l": 50, "r": 20, "t": 50, "b": 45}, "template": TEMPLATE,
+        "font": {"size": 12 * font_scale}, "uirevision": surface.name,
         # at the bottom of the figure, not of the plot: the margin grows with the legend's rows, above the x title
-        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0.0),
-        xaxis_title=axes[0], yaxis_title=axes[1],
-    )
-    return fig
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0, "x": 0.0},
+        "xaxis": xaxis, "yaxis": yaxis,
+    }
+    return figure(data_traces, layout)  # plain dicts, as the other builders (validated in the tests)
 
 
 def _padded(values) -> list[float]:
@@ -123,52 +123,58 @@ def _padded(values) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def _axis(title: str, span, **more) -> dict:
+    return {"title": {"text": title}, "range": [float(v) for v in span], **more}
+
+
 def _outliers(data, rows=slice(None)) -> np.ndarray:
     return np.zeros(len(data.y), dtype=bool)[rows] if data.outlier is None else data.outlier[rows]
 
 
-def _examples(fig: go.Figure, outlier, xs_train, ys_train, xs_test, ys_test, symbol="circle", suffix="") -> None:
-    fig.add_trace(go.Scatter(x=xs_test, y=ys_test, mode="markers", name="test" + suffix, meta={"role": "test"},
-                             marker=dict(symbol=symbol + "-open", size=6, color=TEST_COLOR)))
-    fig.add_trace(go.Scatter(x=xs_train[~outlier], y=ys_train[~outlier], mode="markers", name="train" + suffix,
-                             meta={"role": "train"}, marker=dict(symbol=symbol, size=8, color=TRAIN_COLOR)))
+def _examples(outlier, xs_train, ys_train, xs_test, ys_test, symbol="circle", suffix="") -> list[dict]:
+    dots = {"type": "scatter", "mode": "markers"}
+    traces = [
+        {**dots, "x": xs_test, "y": ys_test, "name": "test" + suffix, "meta": {"role": "test"},
+         "marker": {"symbol": symbol + "-open", "size": 6, "color": TEST_COLOR}},
+        {**dots, "x": xs_train[~outlier], "y": ys_train[~outlier], "name": "train" + suffix, "meta": {"role": "train"},
+         "marker": {"symbol": symbol, "size": 8, "color": TRAIN_COLOR}},
+    ]
     if outlier.any():
-        fig.add_trace(go.Scatter(x=xs_train[outlier], y=ys_train[outlier], mode="markers", name="outlier" + suffix,
-                                 meta={"role": "outlier"}, marker=dict(symbol="x", size=9, color=OUTLIER_COLOR)))
+        traces.append({**dots, "x": xs_train[outlier], "y": ys_train[outlier], "name": "outlier" + suffix,
+                       "meta": {"role": "outlier"}, "marker": {"symbol": "x", "size": 9, "color": OUTLIER_COLOR}})
+    return traces
 
 
-def _regression(fig, surface):
+def _regression(surface):
     """Points (x, y); the runs' fitted lines or curves go across the inputs' range."""
     data = surface.finite_sum
-    _examples(fig, _outliers(data), data.x[:, 0], data.y, data.test_x[:, 0], data.test_y)
-    fig.update_xaxes(range=_padded(_inputs(data)))
-    fig.update_yaxes(range=_padded(np.concatenate([data.y, data.test_y])))
-    return "x", "y"
+    traces = _examples(_outliers(data), data.x[:, 0], data.y, data.test_x[:, 0], data.test_y)
+    return traces, _axis("x", _padded(_inputs(data))), _axis("y", _padded(np.concatenate([data.y, data.test_y])))
 
 
-def _boundary(fig, surface):
+def _boundary(surface):
     """Points in the plane by class (circles +1, diamonds -1); the runs' boundaries w·x = 0 go through the origin."""
     data = surface.finite_sum
+    traces = []
     for label, symbol in ((1.0, "circle"), (-1.0, "diamond")):
         train, test = data.y == label, data.test_y == label
-        _examples(fig, _outliers(data, train), *data.x[train].T, *data.test_x[test].T,
-                  symbol=symbol, suffix=f" ({label:+.0f})")
+        traces += _examples(_outliers(data, train), *data.x[train].T, *data.test_x[test].T,
+                            symbol=symbol, suffix=f" ({label:+.0f})")
     reach = _reach(data)
-    fig.update_xaxes(range=[-reach, reach])
-    fig.update_yaxes(range=[-reach, reach], scaleanchor="x")
-    return "x₁", "x₂"
+    return traces, _axis("x₁", [-reach, reach]), _axis("x₂", [-reach, reach], scaleanchor="x")
 
 
-def _slice(fig, surface):
+def _slice(surface):
     """Training and test loss along w₂ = 0 (through both minima); each run's point sits on them."""
     data = surface.finite_sum
     u = np.linspace(*surface.bounds[0], SAMPLES)
     line = np.stack([u, np.zeros_like(u)], axis=-1)
     train, test = data.train_loss(line), data.test_loss(line)
-    fig.add_trace(go.Scatter(x=u, y=train, mode="lines", name="training loss",
-                             meta={"role": "train_loss"}, line=dict(color=TRAIN_COLOR, width=2)))
-    fig.add_trace(go.Scatter(x=u, y=test, mode="lines", name="test loss",
-                             meta={"role": "test_loss"}, line=dict(color=TEST_COLOR, width=2, dash="dash")))
-    fig.update_xaxes(range=list(surface.bounds[0]))
-    fig.update_yaxes(range=_padded(np.concatenate([train, test])))
-    return "w₁ (along w₂ = 0)", "loss"
+    traces = [
+        {"type": "scatter", "x": u, "y": train, "mode": "lines", "name": "training loss",
+         "meta": {"role": "train_loss"}, "line": {"color": TRAIN_COLOR, "width": 2}},
+        {"type": "scatter", "x": u, "y": test, "mode": "lines", "name": "test loss",
+         "meta": {"role": "test_loss"}, "line": {"color": TEST_COLOR, "width": 2, "dash": "dash"}},
+    ]
+    return (traces, _axis("w₁ (along w₂ = 0)", surface.bounds[0]),
+            _axis("loss", _padded(np.concatenate([train, test]))))

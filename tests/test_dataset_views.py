@@ -13,7 +13,7 @@ from test_app import app, assert_clean, canvases, unpack
 
 import analysis
 from optimizers import get_optimizer, run
-from plots import PALETTE, RunView, curves_figure, summary_rows, surface_grid
+from plots import PALETTE, RunView, curves_figure, model_figure, summary_rows, surface_grid
 from plots.model import model_lines
 from plots.runs import with_alpha
 from plots.steps import model_arrays, step_data
@@ -263,3 +263,24 @@ def test_the_training_and_test_curves_are_valid_figures():
     for runs in (views(surface), views(surface, copies=3)):
         fig = curves_figure(runs, kind="loss", step=7, surface=surface)
         assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_the_model_figures_are_valid_figures(name):
+    """``model_figure`` is built from plain dicts too: it must be what plotly's validation makes."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    surface = get_surface(name, outliers=0.1) if name != "sharp_flat_data" else get_surface(name)
+    fig = model_figure(surface, [surface.start, [np.nan, np.nan]], step=3, font_scale=1.5)
+    assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
+
+
+def test_run_labels_in_the_model_chart_are_drawn_as_typed():
+    """The model chart's run names are the users' text: the canvas gets them through the literal-text sink."""
+    surface = get_surface("linear_regression")
+    runs = [view._replace(label="<b>bold</b> & <br>") for view in views(surface, steps=5)]
+    grid = surface_grid(surface, 20)
+    figures = canvas_figures(AppConfig(surface="linear_regression", steps=5), surface, grid, runs, 5, "loss")
+    names = [t.name for t in figures["model"].data if t.meta["role"] == "model"]
+    assert names and all("<" not in name and "&lt;b&gt;" in name for name in names)
