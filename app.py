@@ -8,7 +8,6 @@ the link reproduces it.
 
 from __future__ import annotations
 
-import gc
 import logging
 
 # Import pandas before any session's script runs: Streamlit imports it lazily in one session's thread, and plotly's
@@ -20,19 +19,11 @@ import streamlit as st
 from ui.config import SETTINGS, VIEWS, from_query, to_query
 from ui.controls import config_from_sidebar, ensure_defaults, keep_notices, setting_widget, show_notices
 from ui.lessons import LESSONS
+from ui.process import freeze_startup_objects
 from ui.text import markdown_literal
 
 LOG = logging.getLogger("optimizer_visualizer")
 VIEW_FAILED = "This view could not be drawn with these settings."  # the guard tests look for it
-
-
-def freeze_startup_objects() -> None:
-    """Once per server process: put the objects the imports made (Streamlit, NumPy, plotly's validators) out of the
-    garbage collector's reach. Streamlit runs a full ``gc.collect()`` after every script run, and walking them all
-    cost about 50 ms of CPU per rerun here (``make bench``: server CPU per press). Later objects are still collected.
-    """
-    if gc.get_freeze_count() == 0:
-        gc.freeze()
 
 
 def read_url_once() -> None:

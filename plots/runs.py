@@ -21,7 +21,7 @@ PALETTE = ("#33BBEE", "#EE3377", "#AAAA00", "#984EA3", "#FDB863", "#018571", "#F
 DIVERGED_COLOR = "#FF1F1F"
 
 
-def _template() -> go.layout.Template:
+def _template() -> dict:
     """Plotly's "plotly_white", keeping only the trace types we draw.
 
     Named, not left to plotly's default: importing streamlit makes that default its own template, whose axes
@@ -31,7 +31,7 @@ def _template() -> go.layout.Template:
     """
     white = pio.templates["plotly_white"]
     used = ("scatter", "scattergl", "scatter3d", "contour", "heatmap", "surface")
-    return go.layout.Template(layout=white.layout, data={kind: white.data[kind] for kind in used})
+    return go.layout.Template(layout=white.layout, data={kind: white.data[kind] for kind in used}).to_plotly_json()
 
 
 TEMPLATE = _template()

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
 from ui.config import VIEWS, from_query, to_query
+from ui.controls import LESSONS_OPEN
 from ui.lessons import LESSONS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -89,6 +90,9 @@ def test_every_optimizer(name):
 @pytest.mark.parametrize("name", list(LESSONS))
 def test_every_lesson_button(name):
     at = app()
+    assert not [b for b in at.button if (b.key or "").startswith("lesson.")]  # drawn only while the expander is open
+    at.session_state[LESSONS_OPEN] = True  # a click on the expander
+    at.run()
     widget(at, "button", f"lesson.{name}").click().run()
     assert_clean(at)
     lesson = LESSONS[name]

@@ -768,9 +768,9 @@ def _validated(fig) -> dict:
     return json.loads(pio.to_json(go.Figure(fig.to_dict())))
 
 
-def test_builders_make_valid_figures(rosen, bowl):
-    """The builders skip plotly.py's validation (``plots.runs.figure``): what they make must be what validation
-    would have made, for every branch they take (overlays, live and animated, ensembles, divergence, 3D, curves)."""
+@pytest.fixture(scope="module")
+def builder_figures(rosen, bowl) -> list:
+    """Figures from every branch the builders take: overlays, live and animated, ensembles, divergence, 3D, curves."""
     s, grid = rosen
     single = adam_run(s, steps=40)
     many = RunView("many", PALETTE[1], run(get_optimizer("momentum", lr=1e-3, momentum=0.9), s,
@@ -780,16 +780,33 @@ def test_builders_make_valid_figures(rosen, bowl):
     escaped = diverging_sgd(bs)
     everything = Overlays(gradient_field=True, eigen_directions=True, polyak=True, step_arrows=True)
     with_polyak = single._replace(polyak=np.cumsum(single.trajectory.xs, 0) / np.arange(1, 42)[:, None, None])
-    figures = [
+    return [
         contour_figure(s, grid, [with_polyak, many], step=10, overlays=everything, live=True, font_scale=1.5),
         contour_figure(s, grid, [with_polyak, many], step=10, overlays=everything, animate=True),
         contour_figure(bs, bgrid, [escaped]),
         surface_figure(s, grid, [single, many], step=5, live=True),
         surface_figure(bs, bgrid, [escaped]),
-        *[curves_figure([single, many], kind=kind, step=7, surface=s) for kind in ("loss", "grad_norm", "distance",
-                                                                                 "lr")],
+        *[curves_figure([single, many], kind=kind, step=7, surface=s)
+          for kind in ("loss", "grad_norm", "distance", "lr")],
         curves_figure([escaped], kind="loss", surface=bs),
         curves_figure([], kind="loss"),
     ]
-    for fig in figures:
+
+
+def test_builders_make_valid_figures(builder_figures):
+    """The builders skip plotly.py's validation (``plots.runs.figure``): what they make must be what validation
+    would have made, for every branch they take."""
+    for fig in builder_figures:
         assert _as_drawn(fig) == _validated(fig)
+
+
+def test_the_canvas_writes_the_json_plotly_writes(builder_figures):
+    """``ui.canvas.figure_json`` encodes figures itself (plotly.py's encoder is slow): the same JSON, typed arrays
+    and all, for the builders' figures and for a validated one with arrays of several dtypes."""
+    from ui.canvas import figure_json
+
+    mixed = go.Figure(go.Heatmap(z=np.arange(12, dtype=np.int64).reshape(3, 4), x=np.arange(4, dtype=np.uint8),
+                                 y=np.array([0.5, np.nan, 2.0]), text=np.array(["a", "b", "c"])),
+                      layout={"xaxis": {"range": np.array([0.0, 3.0])}, "title": {"text": "t"}})
+    for fig in [*builder_figures, mixed]:
+        assert json.loads(figure_json(fig)) == json.loads(pio.to_json(fig, validate=False))

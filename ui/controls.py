@@ -9,6 +9,7 @@ keys (from the URL, or a lesson button), and :func:`config_from_sidebar` reads t
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 import streamlit as st
@@ -51,14 +52,16 @@ def log_options(p: Param, current: float) -> list[float]:
 
     When zero is the default (``damping``, a decay rate) it is the first stop: "off".
     """
-    decades = math.log10(p.high / p.low)
-    grid = np.geomspace(p.low, p.high, round(decades * LOG_SLIDER_POINTS_PER_DECADE) + 1)
-    stops = {float(f"{v:.3g}") for v in grid}
-    if p.default == 0:
-        stops.add(0.0)
+    stops = set(_log_grid(p.low, p.high, p.default == 0))
     if p.low <= current <= p.high:
         stops.add(float(current))
     return sorted(stops)
+
+
+@lru_cache(maxsize=256)  # every log slider asks on every rerun
+def _log_grid(low: float, high: float, with_zero: bool) -> tuple[float, ...]:
+    grid = np.geomspace(low, high, round(math.log10(high / low) * LOG_SLIDER_POINTS_PER_DECADE) + 1)
+    return tuple({float(f"{v:.3g}") for v in grid} | ({0.0} if with_zero else set()))
 
 
 def nearest_option(options: list[float], value: float) -> float:
@@ -242,8 +245,14 @@ def _surface_changed() -> None:
 # ---------------------------------------------------------------------------- widgets -> config
 
 
+LESSONS_OPEN = "lessons.open"  # the Lessons expander's state: its buttons are drawn only while it is open
+
+
 def lesson_buttons() -> None:
-    with st.sidebar.expander("Lessons", expanded=False, icon=":material/school:"):
+    box = st.sidebar.expander("Lessons", key=LESSONS_OPEN, on_change="rerun", icon=":material/school:")
+    if not box.open:  # thirteen buttons fewer to build and send on every rerun
+        return
+    with box:
         for lesson in LESSONS.values():
             st.button(lesson.title, key=f"lesson.{lesson.name}", on_click=_load_lesson, args=(lesson.name,),
                       width="stretch")
