@@ -18,6 +18,7 @@ from plots.model import model_lines
 from plots.runs import with_alpha
 from plots.steps import model_arrays, step_data
 from surfaces import get_surface
+from ui.canvas import figure_json
 from ui.config import AppConfig
 from ui.lessons import LESSONS, scene_views
 from ui.views import canvas_figures
@@ -263,6 +264,7 @@ def test_the_training_and_test_curves_are_valid_figures():
     for runs in (views(surface), views(surface, copies=3)):
         fig = curves_figure(runs, kind="loss", step=7, surface=surface)
         assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
+        assert json.loads(figure_json(fig)) == json.loads(pio.to_json(fig, validate=False))  # as the canvas sends it
 
 
 @pytest.mark.parametrize("name", DATASETS)
@@ -274,6 +276,7 @@ def test_the_model_figures_are_valid_figures(name):
     surface = get_surface(name, outliers=0.1) if name != "sharp_flat_data" else get_surface(name)
     fig = model_figure(surface, [surface.start, [np.nan, np.nan]], step=3, font_scale=1.5)
     assert json.loads(pio.to_json(fig, validate=False)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
+    assert json.loads(figure_json(fig)) == json.loads(pio.to_json(fig, validate=False))  # as the canvas sends it
 
 
 def test_run_labels_in_the_model_chart_are_drawn_as_typed():
