@@ -16,6 +16,7 @@ import logging
 import pandas  # noqa: F401
 import streamlit as st
 
+from ui.canvas import preload_plotly
 from ui.config import SETTINGS, VIEWS, from_query, to_query
 from ui.controls import config_from_sidebar, ensure_defaults, keep_notices, setting_widget, show_notices
 from ui.lessons import LESSONS
@@ -70,6 +71,8 @@ def main() -> None:
     st.set_page_config(page_title="Optimizer visualizer", page_icon="📉", layout="wide",
                        initial_sidebar_state="collapsed" if presenting else "expanded")
     read_url_once()
+    with st.sidebar:
+        preload_plotly()
     config, surface, error = config_from_sidebar()
     header(config, surface, error)
     draw_view(config, surface)

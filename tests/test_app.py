@@ -33,7 +33,8 @@ def assert_clean(at: AppTest) -> None:
 
 def canvases(at: AppTest) -> list[dict]:
     """The data each canvas (``ui.canvas``: the comparison's, and every persistent chart) was given."""
-    return [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    datas = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    return [data for data in datas if data["charts"]]  # not the chart-less one that preloads plotly.js
 
 
 def figures(at: AppTest) -> list[dict]:
@@ -265,3 +266,15 @@ def test_a_noisy_run_gets_no_preview_and_the_shown_step_comes_from_the_link():
     x = grown["x"]
     x = unpack(x) if isinstance(x, dict) else np.asarray(x, dtype=float)
     assert np.isfinite(x).sum() == 21
+
+
+def test_plotly_js_starts_loading_with_the_sidebar():
+    """A chart-less canvas, the sidebar's first element, asks for plotly.js before the script computes the runs;
+    every chart then uses that same copy (one URL)."""
+    at = app()
+    assert_clean(at)
+    (preload,) = at.sidebar.get("bidi_component")
+    assert next(iter(at.sidebar.children.values())).proto.id == preload.proto.id  # first, above every widget
+    first = json.loads(preload.proto.json)
+    charted = canvases(at)
+    assert first["charts"] == [] and charted and {data["plotly"] for data in charted} == {first["plotly"]}

@@ -122,6 +122,16 @@ def chart(fig, *, key: str, container=st, height: int | None = None) -> None:
         _component(key=key, data={"plotly": ensure_plotly_asset(), "charts": [spec]}, height="content")
 
 
+PRELOAD_KEY = "canvas.preload"
+
+
+def preload_plotly() -> None:
+    """Start loading plotly.js with the page's first elements instead of with its first chart, which comes at the end
+    of a session's first script run (after every run is computed): a chart-less canvas, 1 px high, at the top of
+    the sidebar. The page keeps one copy of plotly.js, so the charts drawn later find it loaded."""
+    _component(key=PRELOAD_KEY, data={"plotly": ensure_plotly_asset(), "charts": []}, height=1)
+
+
 def wire(value, *, array=pack, key: str = ""):
     """``value`` as plain JSON data for the browser: every NumPy array through ``array`` (:func:`pack`, or
     :func:`typed_array` for a figure), NumPy numbers as Python numbers, and non-finite numbers as None (JSON has no
