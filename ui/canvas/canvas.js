@@ -100,20 +100,6 @@ function build(parent) {
   const root = el("div", "cv-root", parent);
   const s = { root, charts: new Map(), step: 0, serverStep: null, playing: false, speed: 1, loop: false,
               drag: null, data: null, Plotly: null, queued: false, reportTimer: null };
-  s.bar = el("div", "cv-bar", root);
-  s.play = el("button", "cv-play", s.bar);
-  s.play.type = "button";
-  s.scrub = el("input", "cv-scrub", s.bar);
-  s.scrub.type = "range";
-  s.scrub.min = "0";
-  s.scrub.setAttribute("aria-label", "step");
-  s.stepLabel = el("span", "cv-step", s.bar);
-  s.speedBox = el("select", "cv-speed", s.bar);
-  s.speedBox.setAttribute("aria-label", "speed");
-  const loop = el("label", "cv-loop", s.bar);
-  s.loopBox = el("input", "", loop);
-  s.loopBox.type = "checkbox";
-  loop.appendChild(document.createTextNode(" loop"));
   const grid = el("div", "cv-grid", root);
   s.main = el("div", "cv-main", grid);
   s.mainCharts = el("div", "cv-charts", s.main);
@@ -122,16 +108,6 @@ function build(parent) {
   s.kinds = el("div", "cv-kinds", s.side);
   s.sideCharts = el("div", "cv-charts", s.side);
   s.ledger = el("div", "cv-ledger", root);
-
-  s.play.addEventListener("click", () => (s.playing ? pause(s) : play(s)));
-  s.scrub.addEventListener("input", () => {
-    if (s.playing) pause(s, false);
-    s.step = Number(s.scrub.value);
-    schedule(s);
-  });
-  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
-  s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
-  s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
   // Plotly's `responsive` follows only window resizes: the container can change without one (sidebar, columns).
   s.observer = new ResizeObserver(() => {
     fitHeights(s);
@@ -338,7 +314,7 @@ function moveTraces(s, gd, u) {
 
 // One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
 function drawStep(s) {
-  if (!s.Plotly || !s.data) return;
+  if (!s.Plotly || !s.data || !s.data.player) return; // no step to draw on a single chart
   if (s.drawing) {
     s.redraw = true;
     return;
@@ -441,10 +417,39 @@ function drawKinds(s) {
   }
 }
 
+// The step control, built the first time a player arrives: a single chart (the explore views, the chart-less
+// canvas that preloads plotly.js) has none, so the page's only scrubber is the comparison's.
+function buildBar(s) {
+  s.bar = el("div", "cv-bar");
+  s.root.insertBefore(s.bar, s.root.firstChild);
+  s.play = el("button", "cv-play", s.bar);
+  s.play.type = "button";
+  s.scrub = el("input", "cv-scrub", s.bar);
+  s.scrub.type = "range";
+  s.scrub.min = "0";
+  s.scrub.setAttribute("aria-label", "step");
+  s.stepLabel = el("span", "cv-step", s.bar);
+  s.speedBox = el("select", "cv-speed", s.bar);
+  s.speedBox.setAttribute("aria-label", "speed");
+  const loop = el("label", "cv-loop", s.bar);
+  s.loopBox = el("input", "", loop);
+  s.loopBox.type = "checkbox";
+  loop.appendChild(document.createTextNode(" loop"));
+  s.play.addEventListener("click", () => (s.playing ? pause(s) : play(s)));
+  s.scrub.addEventListener("input", () => {
+    if (s.playing) pause(s, false);
+    s.step = Number(s.scrub.value);
+    schedule(s);
+  });
+  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
+  s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
+  s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
+}
+
 function drawBar(s) {
   const player = s.data.player;
-  s.bar.hidden = !player;
-  if (!player) return;
+  if (!s.bar) buildBar(s);
+  s.bar.hidden = false;
   s.scrub.max = String(player.steps);
   if (!s.speedBox.options.length) {
     for (const speed of player.speeds) {
@@ -464,7 +469,7 @@ async function update(s, data) {
   s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
   s.root.style.setProperty("--cv-side-min", `${(data.layout || {}).side_min || 360}px`);
   s.root.classList.toggle("cv-single", !data.player);
-  s.bar.hidden = !data.player; // a single chart (the explore views) has no step control
+  if (s.bar) s.bar.hidden = !data.player; // a single chart has no step control
   if (data.player) {
     // Python's step is adopted unless it is the one this page reported itself (the user may have moved on).
     if (data.player.step !== s.serverStep) s.step = data.player.step;
