@@ -5,7 +5,8 @@ Each simulated session does what a browser does, minus the drawing:
 1. ``GET`` the page (with the link's query string), keeping the cookies the balancer sets (its sticky-session cookie);
 2. opens the websocket ``/_stcore/stream`` with those cookies and sends a first ``BackMsg.rerun_script`` carrying the
    query string, then reads ``ForwardMsg``s until the script run has finished;
-3. every 2 s moves run 1's learning-rate slider (found by its label, "learning rate", in the page's deltas) one to
+3. opens run 1's expander (a closed run draws no widgets), a rerun with that expander's state;
+4. every 2 s moves run 1's learning-rate slider (found by its label, "learning rate", in the page's deltas) one to
    three stops, as a ``rerun_script`` with that widget's new value.
 
 A change is *served* when a script run that started after it finished successfully and, where the link names run
@@ -55,6 +56,7 @@ LOAD_TIMEOUT_S = 30.0
 REPLY_TIMEOUT_S = 10.0
 RECONNECT_TIMEOUT_S = 30.0
 WIDGET_LABEL = "learning rate"  # run 1's is the first slider with this label
+RUN_EXPANDER = "1. "  # run 1's expander: its label starts with the run's number
 WALK_STOPS = 24  # the slider wanders at most this many stops (a decade) from where the page put it
 
 
@@ -107,14 +109,19 @@ def require_loopback(url: str) -> tuple[str, int, str]:
 # ---------------------------------------------------------------------------- the protocol
 
 
-def rerun_message(query: str, widget: tuple[str, str] | None = None) -> bytes:
-    """A ``BackMsg.rerun_script``; ``widget`` is ``(id, formatted option)`` of a select_slider that changed."""
+def rerun_message(query: str, widget: tuple[str, str] | None = None, *, opened: str | None = None) -> bytes:
+    """A ``BackMsg.rerun_script``; ``widget`` is ``(id, formatted option)`` of a select_slider that changed,
+    ``opened`` the id of an expander that was opened."""
     message = BackMsg()
     message.rerun_script.query_string = query
     if widget is not None:
         state = message.rerun_script.widget_states.widgets.add()
         state.id = widget[0]
         state.string_array_value.data.append(widget[1])
+    if opened is not None:
+        state = message.rerun_script.widget_states.widgets.add()
+        state.id = opened
+        state.bool_value = True
     return message.SerializeToString()
 
 
@@ -145,6 +152,7 @@ class Session:
         self.pending: tuple[float, str] | None = None  # (sent at, option) of the change not yet served
         self.started_since_change = False
         self.widget_seen = False  # in the current script run
+        self.run_expander: str | None = None  # the id of run 1's expander (a closed run draws no widgets)
 
     # ----------------------------------------------------------------- transport
 
@@ -195,6 +203,10 @@ class Session:
                 self.session_id = message.new_session.initialize.session_id
             self.started_since_change = True
             self.widget_seen = False
+        elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
+            block = message.delta.add_block
+            if block.WhichOneof("type") == "expandable" and block.expandable.label.startswith(RUN_EXPANDER):
+                self.run_expander = block.expandable.id
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
             if element.WhichOneof("type") == "exception":
@@ -253,14 +265,20 @@ class Session:
         return rerun_message(self.query, (widget_id, option))
 
     async def _load(self, ws) -> bool:
-        """Send the first rerun (the page's query string) and wait until it has finished."""
+        """Send the first rerun (the page's query string) and wait until it has finished; then, as a student about
+        to move run 1's slider, open run 1's expander (its widgets are drawn only while it is open)."""
         self.widget_seen = False
         await ws.send(rerun_message(self.query))
+        await self._finished(ws)
+        if not self.widget_seen and self.run_expander is not None:
+            await ws.send(rerun_message(self.query, opened=self.run_expander))
+            await self._finished(ws)
+        return True
+
+    async def _finished(self, ws) -> None:
         deadline = time.monotonic() + LOAD_TIMEOUT_S
-        while True:
-            raw = await asyncio.wait_for(ws.recv(), timeout=max(0.01, deadline - time.monotonic()))
-            if self._on_message(raw):
-                return True
+        while not self._on_message(await asyncio.wait_for(ws.recv(), timeout=max(0.01, deadline - time.monotonic()))):
+            pass
 
     async def _reconnect(self, dropped_at: float):
         """As the browser does: reopen the websocket (same cookies) until a replica answers, rerun from the link."""

@@ -6,6 +6,7 @@ test loss (the same colour, dotted and lighter), both without the L2 penalty, so
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Sequence
 
@@ -18,6 +19,7 @@ from .runs import (
     DIVERGED_COLOR,
     LOG_CLIP,
     TEMPLATE,
+    UNDEFINED_START,
     RunView,
     as_series,
     as_xs,
@@ -25,6 +27,7 @@ from .runs import (
     figure,
     follower_dashes,
     line_style,
+    never_started,
     scaled_height,
     scatter_type,
     with_alpha,
@@ -115,9 +118,12 @@ def curves_figure(
     if step is not None:  # the step cursor (the canvas moves it): a vertical line over the whole plot's height
         layout["shapes"] = [{"type": "line", "x0": step, "x1": step, "xref": "x", "y0": 0, "y1": 1,
                              "yref": "y domain", "line": {"dash": "dot", "color": "#555", "width": 1}}]
-    if empty:
-        layout["annotations"] = [{"text": "nothing to show for these runs", "showarrow": False, "xref": "paper",
-                                  "yref": "paper", "x": 0.5, "y": 0.5}]
+    if empty:  # say why, in words: an empty chart with no reason looks like a bug
+        undefined = bool(runs) and all(never_started(run) for run in runs)
+        lines = textwrap.wrap(UNDEFINED_START, 36) if undefined else ["nothing to show for these runs"]
+        # one annotation a line: the text is made literal, so no <br>
+        layout["annotations"] = [{"text": line, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5,
+                                  "y": 0.5 + 0.08 * ((len(lines) - 1) / 2 - k)} for k, line in enumerate(lines)]
     return figure(data, layout)
 
 

@@ -28,8 +28,10 @@ from .runs import (
     last_finite,
     line_style,
     n_points,
+    never_started,
     scaled_height,
     scatter_type,
+    start_points,
     steps_joined,
 )
 
@@ -157,8 +159,9 @@ def contour_figure(
                         layers.step_arrow_annotations(surface, run, step, index=i))
     # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
     # must not hide the star or the cross it reached.
-    data += _point_marks(surface.minima, "minimum", "star", "white", size=15)
-    data += _point_marks(surface.saddles, "saddle", "x", "#ff9f1c", size=13)
+    # A run resting there shows as a ring of its colour around the point: its step marker is a little larger.
+    data += _point_marks(surface.minima, "minimum", "star", "white", size=17)
+    data += _point_marks(surface.saddles, "saddle", "x", "#ff9f1c", size=16)
     frames = None
     if animate and (moving := animation(runs, first_index=len(data), start=step or 0)):
         data += moving.traces
@@ -229,7 +232,9 @@ def _run_traces(i: int, run: RunView, bounds, *, markers: bool, dash: str | None
     ends = xs[idx, np.arange(n)]
     diverged = np.asarray(tr.diverged_at) >= 0
     size = 11 if single else 7
-    traces += _run_marks(xs[0][np.isfinite(xs[0]).all(-1)], run, i, "start", "circle", size, "start")
+    # marked where it was set even when f is undefined there (its hover says so): the user sees what they did
+    hover = "start, f undefined here" if never_started(run) else "start"
+    traces += _run_marks(start_points(run), run, i, "start", "circle", size, hover)
     traces += _run_marks(ends[ok & ~diverged], run, i, "end", "square", size, "end")
     if (ok & diverged).any():
         k = np.asarray(tr.diverged_at)[ok & diverged]
@@ -287,7 +292,7 @@ def _step_marker(i: int, run: RunView, step: int) -> dict:
     return {
         "type": "scatter", "x": f32(xs[t, :, 0]), "y": f32(xs[t, :, 1]), "mode": "markers", "name": run.label,
         "legendgroup": f"run{i}", "showlegend": False, "meta": {"role": "step", "run": i},
-        "marker": {"size": 16 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
+        "marker": {"size": 20 if single else 9, "color": run.color, "line": {"width": 2.5, "color": "white"}},
         "hovertemplate": f"step {t}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra>%{{fullData.name}}</extra>",
     }
 

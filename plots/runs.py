@@ -54,6 +54,7 @@ class RunView(NamedTuple):
     polyak: np.ndarray | None = None
     optimizer: str | None = None
     hparams: dict | None = None  # the run's hyperparameters, for the hints (None: the registry's defaults)
+    start: tuple[float, float] | None = None  # where the run was started: marked even where f is undefined
 
 
 def _overlay(label: str):
@@ -150,6 +151,25 @@ def as_series(trajectory: Trajectory, values) -> np.ndarray:
 def _alive(trajectory: Trajectory, length: int) -> np.ndarray:
     k = np.asarray(trajectory.diverged_at)
     return (np.arange(length)[:, None] < k) | (k < 0)
+
+
+# One plain sentence wherever a run could not take its first step because its start is outside a typed formula's
+# domain (the summary's hint, the curves): not "the iterates blew up", which would send the user to the step size.
+UNDEFINED_START = "The start is outside the formula's domain (f is undefined there): pick a start where it is defined."
+
+
+def never_started(run: RunView) -> bool:
+    """Every trajectory of ``run`` stopped at its start: f is not finite there (e.g. ``log(x)`` at x < 0)."""
+    return bool(np.all(np.asarray(run.trajectory.diverged_at) == 0))
+
+
+def start_points(run: RunView) -> np.ndarray:
+    """Each trajectory's start ``(N, 2)``: its first iterate, or where it was set (``run.start``) when that
+    iterate is NaN because f is undefined there; rows with neither are dropped."""
+    first = np.asarray(as_xs(run.trajectory)[0], dtype=float)
+    if run.start is not None:
+        first = np.where(np.isfinite(first).all(-1, keepdims=True), first, np.asarray(run.start, dtype=float))
+    return first[np.isfinite(first).all(-1)]
 
 
 def last_finite(xs: np.ndarray) -> np.ndarray:

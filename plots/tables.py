@@ -10,7 +10,7 @@ import numpy as np
 from optimizers import OPTIMIZERS, OptimizerSpec
 from surfaces import Surface
 
-from .runs import RunView, as_series, as_xs, coinciding_runs
+from .runs import UNDEFINED_START, RunView, as_series, as_xs, coinciding_runs
 
 STALL_GRAD = 1e-6  # a gradient norm below this, away from a minimum, means the run has stalled
 FAR = 0.1  # "far from a minimum": farther than this
@@ -48,7 +48,7 @@ def hint_for(
     finite_lr = lr is not None and math.isfinite(lr)
     limit = (spec.stability_limit(h, lambda_max) if spec and spec.stability_limit and lambda_max else None)
     if undefined_start:
-        return "the start is outside the formula's domain (f is not defined there): pick a start where it is"
+        return UNDEFINED_START
     if diverged:
         if finite_lr and limit and lr > limit:
             return (f"learning rate {lr:g} is above the stability limit {spec.stability_text} = {limit:.3g} "

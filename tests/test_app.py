@@ -54,8 +54,19 @@ def query(at: AppTest, key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def open_run(at: AppTest, run_id: int) -> AppTest:
+    """Open run ``run_id``'s expander, as a click on it does: a closed run draws no widgets."""
+    at.session_state[f"run.{run_id}.open"] = True
+    return at.run()
+
+
 def widget(at: AppTest, kind: str, key: str):
-    return next(w for w in getattr(at, kind) if w.key == key)
+    """The widget with ``key``; a run's widget after opening that run's expander."""
+    found = next((w for w in getattr(at, kind) if w.key == key), None)
+    if found is None and key.startswith("run."):
+        open_run(at, int(key.split(".")[1]))
+        found = next(w for w in getattr(at, kind) if w.key == key)
+    return found
 
 
 def test_default_page_draws_contour_and_curves_and_3d_on_request():
@@ -176,6 +187,24 @@ def test_hostile_links_show_a_notice_and_no_traceback(query):
     assert at.warning or at.error
 
 
+def test_a_start_outside_the_formulas_domain_is_drawn_and_explained():
+    """``log(x) + y^2`` from x < 0: the start is marked where the link puts it, and the curves and the summary
+    say in one sentence why nothing moves (not "blew up: try a smaller step")."""
+    from plots.runs import UNDEFINED_START
+
+    at = app({"surface": "custom", "s.formula": "log(x) + y^2", "start": "-1.5,0.5", "run": ["sgd:lr=0.1", "adam"]})
+    assert_clean(at)
+    contour, curves = (figures(at)[i] for i in (0, -1))
+    starts = [t for t in contour["data"] if t["meta"].get("role") == "start"]
+    assert len(starts) == 2
+    for trace in starts:
+        assert (unpack(trace["x"]).tolist(), unpack(trace["y"]).tolist()) == ([-1.5], [0.5])
+    assert " ".join(a["text"] for a in curves["layout"]["annotations"]).replace("&#39;", "'") == UNDEFINED_START
+    hints = at.dataframe[0].value.to_dict()["hint"]
+    assert list(hints.values()) == [UNDEFINED_START] * 2
+    assert "smaller" not in json.dumps(hints)
+
+
 def test_diverging_run_is_reported_not_raised():
     at = app({"surface": "ill_conditioned_bowl", "run": "sgd:lr=5", "steps": "100"})
     assert_clean(at)
@@ -278,3 +307,18 @@ def test_plotly_js_starts_loading_with_the_sidebar():
     first = json.loads(preload.proto.json)
     charted = canvases(at)
     assert first["charts"] == [] and charted and {data["plotly"] for data in charted} == {first["plotly"]}
+
+
+def test_a_closed_run_draws_no_widgets_and_keeps_its_values():
+    at = app({"run": ["sgd:lr=0.05", "adam"]})
+    assert_clean(at)
+    assert not [w for w in at.select_slider if (w.key or "").startswith("run.")]  # both closed: no run widgets
+    slider = widget(at, "select_slider", "run.0.sgd.lr")  # opened
+    smaller = max(float(v) for v in slider.options if float(v) < 0.05)
+    slider.set_value(smaller).run()
+    at.session_state["run.0.open"] = False  # closed again: the value stays through further reruns
+    at.run()
+    at.run()
+    assert_clean(at)
+    assert query(at, "run") == [f"sgd:lr={smaller:g}", "adam"]
+    assert float(widget(at, "select_slider", "run.0.sgd.lr").value) == smaller  # and its widget shows it again

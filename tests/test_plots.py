@@ -29,7 +29,7 @@ from plots import (
 from plots.animation import arrow_polylines, arrow_vectors, grown
 from plots.overlays import step_vectors
 from plots.raster import LINE_ALPHA, band_colors, band_colorscale, contour_levels, png_data_uri
-from plots.runs import COINCIDE, FOLLOWER_DASHES, coinciding_runs, follower_dashes
+from plots.runs import COINCIDE, FOLLOWER_DASHES, UNDEFINED_START, coinciding_runs, follower_dashes
 from surfaces import get_surface, surface_from_expression
 
 
@@ -592,6 +592,41 @@ def test_hint_for_a_start_outside_the_formulas_domain():
     assert tr.diverged_at[0] == 0
     (row,) = summary_rows(s, [RunView("sgd", PALETTE[0], tr, optimizer="sgd")])
     assert "outside the formula's domain" in row["hint"] and "smaller" not in row["hint"]
+    assert row["hint"] == UNDEFINED_START  # one plain sentence, the same the curves show
+
+
+@pytest.fixture(scope="module")
+def undefined_start():
+    """``log(x) + y^2`` started at x < 0, where f is undefined: two runs that never take a step."""
+    s = get_surface("custom", formula="log(x) + y^2")
+    start = (-1.5, 0.5)
+    runs = [RunView(f"sgd {lr}", PALETTE[i], run(get_optimizer("sgd", lr=lr), s, [start], 20), optimizer="sgd",
+                    start=start) for i, lr in enumerate((0.1, 0.2))]
+    return s, start, runs
+
+
+def test_a_start_outside_the_domain_is_marked_where_it_was_set(undefined_start):
+    s, start, runs = undefined_start
+    assert all(np.isnan(r.trajectory.xs).all() for r in runs)  # the engine has no finite point to draw
+    fig = contour_figure(s, surface_grid(s, 40), runs, step=20)
+    for i in range(len(runs)):
+        marker = trace(fig, "start", i)
+        assert (list(marker.x), list(marker.y)) == ([start[0]], [start[1]])
+        assert "undefined" in marker.hovertemplate
+    # without the start it was set at, nothing is invented
+    bare = contour_figure(s, surface_grid(s, 40), [r._replace(start=None) for r in runs], step=20)
+    assert not roles(bare, "start")
+
+
+def test_the_curves_say_the_start_is_outside_the_domain(undefined_start):
+    s, _, runs = undefined_start
+    for kind in ("loss", "grad_norm", "distance"):
+        notes = curves_figure(runs, kind=kind, surface=s).layout.annotations
+        assert " ".join(note.text for note in notes) == UNDEFINED_START, kind
+        assert all(len(note.text) <= 36 for note in notes)  # short lines: a narrow chart does not cut them
+    # a run that never started beside one that did: that one is drawn, so no sentence over the chart
+    fine = RunView("fine", PALETTE[2], run(get_optimizer("sgd", lr=0.1), s, [(1.5, 0.5)], 20))
+    assert not curves_figure([*runs, fine], kind="loss", surface=s).layout.annotations
 
 
 def test_the_hints_name_no_optimizer():

@@ -9,6 +9,7 @@ is left. Whatever fails, the ``finally`` kills the whole group and every pid ``m
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -27,6 +28,13 @@ from harness.live_app import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 180.0
+
+
+def run_apart(coroutine):
+    """``asyncio.run`` in a thread of its own: a browser test in this worker may have left an event loop running
+    in the main thread (Playwright's sync API), where ``asyncio.run`` refuses to start."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _alive(pid: int) -> bool:
@@ -77,7 +85,7 @@ def test_make_serve_spreads_sessions_keeps_them_and_stops_cleanly(tmp_path):
         assert {_replica_of(f"{state['url']}/_stcore/health", cookie) for _ in range(20)} == {first}
 
         # Ten sessions for ten seconds: the chance that ten fresh cookies all land on one of two replicas is 2/1024.
-        summary = asyncio.run(loadtest.run(state["url"] + "/", sessions=10, seconds=10))
+        summary = run_apart(loadtest.run(state["url"] + "/", sessions=10, seconds=10))
         assert summary["errors"] == 0, loadtest.report(summary)
         assert set(summary["sessions_per_replica"]) == replicas, loadtest.report(summary)
         for session in summary["session_logs"]:
@@ -148,9 +156,9 @@ def test_loadtest_accepts_loopback(url):
 
 def test_loadtest_bounds():
     with pytest.raises(SystemExit, match="sessions"):
-        asyncio.run(loadtest.run("http://127.0.0.1:9/", sessions=loadtest.MAX_SESSIONS + 1, seconds=5))
+        run_apart(loadtest.run("http://127.0.0.1:9/", sessions=loadtest.MAX_SESSIONS + 1, seconds=5))
     with pytest.raises(SystemExit, match="seconds"):
-        asyncio.run(loadtest.run("http://127.0.0.1:9/", sessions=1, seconds=loadtest.MAX_SECONDS + 1))
+        run_apart(loadtest.run("http://127.0.0.1:9/", sessions=1, seconds=loadtest.MAX_SECONDS + 1))
 
 
 def test_link_lr_reads_run_one():

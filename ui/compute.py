@@ -18,7 +18,7 @@ from analysis import BasinMap, basin_map
 from analysis.limits import affordable, seconds_per_trajectory_step
 from optimizers import OPTIMIZERS, Trajectory, get_optimizer, make_schedule, run
 from optimizers.averaging import polyak_average
-from plots import surface_grid
+from plots import RunView, surface_grid
 from surfaces import Surface, get_surface
 
 from .config import SHARED_HPARAMS, AppConfig, Items, RunConfig
@@ -224,3 +224,17 @@ def cached_run(scene: Scene, run_config: RunConfig) -> Trajectory:
 @lru_cache(maxsize=32)  # a fan holds up to FAN_POINTS iterates: about 1 MB
 def cached_fan(scene: Scene, run_config: RunConfig, name: str, values: tuple[float, ...]) -> Trajectory:
     return read_only(fan_run(scene, run_config, name, values))
+
+
+def compute_runs(config: AppConfig, scene: Scene | None = None) -> list[RunView]:
+    """The config's runs as the comparison view draws them: label, colour, trajectory (cached), Polyak path, and
+    the start as set (drawn even where the loss is undefined and the trajectory has no finite point)."""
+    scene = scene or Scene.of(config)
+    views = []
+    for index, (run_config, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
+        trajectory = cached_run(scene, run_config)
+        polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
+        views.append(RunView(label, run_config.display_color(index), trajectory, polyak, run_config.optimizer,
+                             dict(run_config.hparams), start=scene.start))
+    return views
+

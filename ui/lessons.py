@@ -1,21 +1,20 @@
 """One-click classroom scenes: a surface, some runs, a view, and two or three sentences.
 
 Each lesson is a plain :class:`~ui.config.AppConfig`, so it is also a shareable link, and each makes a claim
-that ``tests/test_lessons.py`` checks on what is drawn: the figure :func:`scene_figure` builds for it, the same
-pure builder the comparison view uses.
+that ``tests/test_lessons.py`` checks on what is drawn: the data the comparison view's canvas is given for it
+(``ui.views.canvas_data``) at the step the page opens on. ``python -m harness.screenshots lessons`` pictures them
+at 1024x768 (``docs/lessons/``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from optimizers import OPTIMIZERS, SCHEDULES
-from plots import RunView, contour_figure, surface_grid
+from plots import RunView
 from surfaces import SURFACES, Surface
 
-from .compute import make_surface, polyak_path, run_trajectory, start_point
+from .compute import compute_runs, make_surface
 from .config import LESSONS, AppConfig, RunConfig, non_default, suggested_runs
 
 
@@ -45,8 +44,8 @@ for lesson in [
         _lesson(
             "zigzag", "Momentum versus zig-zag",
             "On a narrow valley the gradient points mostly across it, so gradient descent bounces from wall to "
-            "wall and crawls along the floor. Momentum averages the bounces away: after a few slow, smooth swings "
-            "its path runs down the valley and reaches the minimum long before gradient descent.",
+            "wall and crawls along the floor. Momentum averages the bounces away: its path swings down the valley "
+            "in smooth arcs that shrink as it goes, and reaches the minimum long before gradient descent.",
             "ill_conditioned_bowl",
             [R("sgd", "SGD", lr=0.0195), R("momentum", "Momentum", lr=0.0092, momentum=0.83)],
             surface_params=(("angle", 0.0), ("kappa", 100.0)), steps=150,
@@ -66,7 +65,7 @@ for lesson in [
             "Started exactly on the ridge, the gradient has no sideways component, so gradient descent walks "
             "straight into the saddle point and stays. A little gradient noise (a small batch) breaks the "
             "symmetry and the run escapes downhill.",
-            "saddle", [R("sgd", "SGD, full batch", lr=0.05), R("sgd", "SGD, batch 4", lr=0.05, batch_size=4)],
+            "saddle", [R("sgd", "SGD, batch 4", lr=0.05, batch_size=4), R("sgd", "SGD, full batch", lr=0.05)],
             start=(-1.8, 0.0), steps=60, noise=0.2, show_3d=True,
         ),
         _lesson(
@@ -74,7 +73,7 @@ for lesson in [
             "AdaGrad divides by the square root of the sum of all past squared gradients. The sum only grows, "
             "so its steps shrink like 1/√t and it stalls on the plateau. RMSProp divides by a moving average "
             "instead, forgets old gradients, and keeps a steady step until it reaches the well.",
-            "plateau", [R("adagrad", "AdaGrad", lr=0.02), R("rmsprop", "RMSProp", lr=0.02)], steps=300,
+            "plateau", [R("rmsprop", "RMSProp", lr=0.02), R("adagrad", "AdaGrad", lr=0.02)], steps=300,
         ),
         _lesson(
             "overshoot", "Momentum overshoots",
@@ -91,17 +90,17 @@ for lesson in [
             "large for the default β₂ = 0.999 (the overshoot Kingma and Ba warn about), and about 3 times too "
             "small for β₂ = 0.9, a slow start. Dividing by 1 − βᵗ makes both start right.",
             "ill_conditioned_bowl",
-            [R("adam", "with bias correction", lr=0.3),
-             R("adam", "without, β₂ = 0.999", lr=0.3, bias_correction=False),
+            [R("adam", "without, β₂ = 0.999", lr=0.3, bias_correction=False),
+             R("adam", "with bias correction", lr=0.3),
              R("adam", "without, β₂ = 0.9", lr=0.3, beta2=0.9, bias_correction=False)],
-            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=40,
+            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=10,
         ),
         _lesson(
             "too_large", "A learning rate too large diverges",
             "On a quadratic, gradient descent converges only when η < 2/λmax. Here λmax = 10, so the threshold "
             "is 0.2: just below it the path oscillates but converges; just above, each step overshoots more "
             "than the last and the run diverges.",
-            "ill_conditioned_bowl", [R("sgd", "η = 0.19", lr=0.19), R("sgd", "η = 0.22", lr=0.22)],
+            "ill_conditioned_bowl", [R("sgd", "η = 0.22", lr=0.22), R("sgd", "η = 0.19", lr=0.19)],
             surface_params=(("angle", 0.0), ("kappa", 10.0)), steps=60,
         ),
         _lesson(
@@ -110,17 +109,17 @@ for lesson in [
             "it stays on the floor of Rosenbrock's curved valley and arrives in about 40 steps (the full step, "
             "η = 1, gets there in 5 but cuts across the valley). Gradient descent, at a rate just below the "
             "stability limit at its start, crawls along the same floor and after 1,000 steps is still on its way.",
-            "rosenbrock", [R("sgd", "Gradient descent", lr=0.0012), R("newton", "Newton, η = 0.5", lr=0.5)],
+            "rosenbrock", [R("newton", "Newton, η = 0.5", lr=0.5), R("sgd", "Gradient descent", lr=0.0012)],
             steps=1000,
         ),
         _lesson(
             "newton_saddle", "Newton is attracted to saddles",
             "Plain Newton jumps to the stationary point of its local quadratic model, whatever its type: started "
-            "near one of Himmelblau's saddle points, it converges to the saddle. Saddle-free Newton flips the "
+            "below one of Himmelblau's saddle points, it converges to the saddle. Saddle-free Newton flips the "
             "sign of the negative curvature, moves downhill instead, and finds a minimum.",
             "himmelblau", [R("newton", "Newton", lr=0.5), R("newton", "Saddle-free Newton", lr=0.5,
                                                            hessian_fix="saddle_free")],
-            start=(0.3, 2.5), steps=30, show_3d=True,
+            start=(1.5, -4.0), steps=30, show_3d=True,
         ),
         _lesson(
             "bfgs", "BFGS on Rosenbrock",
@@ -128,7 +127,8 @@ for lesson in [
             "length with a Wolfe line search. It reaches Rosenbrock's minimum in a few dozen steps without ever "
             "computing a second derivative, while Adam is still on its way. Nonlinear conjugate gradient, which "
             "stores no matrix at all, takes its own path there and needs more than twice as many gradients.",
-            "rosenbrock", [R("bfgs", "BFGS"), R("cg", "Nonlinear CG"), R("adam", "Adam", lr=0.05)], steps=200,
+            "rosenbrock", [R("cg", "Nonlinear CG"), R("bfgs", "BFGS"), R("adam", "Adam", lr=0.05)],
+            start=(1.8, 0.0), steps=200,
         ),
         _lesson(
             "sharp_flat", "Small batches find flat minima",
@@ -137,21 +137,21 @@ for lesson in [
             "batch size 256 the noise is 16 times smaller and the run stays. Open the noise-ensemble view to "
             "count how often this happens.",
             "sharp_and_flat",
-            [R("sgd", "SGD, batch 256", lr=0.02, batch_size=256), R("sgd", "SGD, batch 1", lr=0.02, batch_size=1)],
-            steps=400, noise=4.0, seed=1,
+            [R("sgd", "SGD, batch 1", lr=0.02, batch_size=1), R("sgd", "SGD, batch 256", lr=0.02, batch_size=256)],
+            steps=400, noise=4.0, seed=0,
         ),
         _lesson(
             "schedules", "Learning-rate decay",
             "With noisy gradients a constant learning rate keeps the iterate bouncing around the minimum: each "
             "step is a fresh kick of size η times the noise. Decaying the rate (exponential or step decay) "
-            "shrinks the kicks, and the run settles.",
+            "shrinks the kicks, and the run settles; a decayed rate can even start larger.",
             "ill_conditioned_bowl",
             [R("sgd", "constant", lr=0.05, batch_size=1),
+             R("sgd", "step decay from η = 0.1", lr=0.1, batch_size=1, schedule="step",
+               schedule_params={"step_size": 30, "gamma": 0.5}),
              R("sgd", "exponential decay", lr=0.05, batch_size=1, schedule="exponential",
-               schedule_params={"gamma": 0.99}),
-             R("sgd", "step decay", lr=0.05, batch_size=1, schedule="step",
-               schedule_params={"step_size": 50, "gamma": 0.3})],
-            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=10.0, seed=3,
+               schedule_params={"gamma": 0.99})],
+            surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=14.0, seed=2,
         ),
         _lesson(
             "batch_generalization", "Small batches generalize better",
@@ -167,26 +167,9 @@ for lesson in [
     LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
 
 
-def scene_views(config: AppConfig, *, copies: int = 1) -> tuple[Surface, list[RunView]]:
-    """The surface and the runs of a scene as the comparison view draws them (``copies`` > 1: a noise ensemble)."""
-    surface = make_surface(config.surface, config.surface_params)
-    start = start_point(config, surface)
-    views = []
-    for index, (run, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
-        trajectory = run_trajectory(
-            config.surface, config.surface_params, run, steps=config.steps, start=start, noise=config.noise,
-            seed=config.seed, weight_decay=config.weight_decay, clip_norm=config.clip_norm, copies=copies,
-        )
-        polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
-        views.append(RunView(label, run.display_color(index), trajectory, polyak, run.optimizer,
-                             dict(run.hparams)))
-    return surface, views
-
-
-def scene_figure(config: AppConfig, *, step: int | None = None) -> go.Figure:
-    """The scene's contour figure with every path, the step marker at ``step`` (default: the last step)."""
-    surface, views = scene_views(config)
-    return contour_figure(surface, surface_grid(surface), views, step=config.steps if step is None else step)
+def scene_views(config: AppConfig) -> tuple[Surface, list[RunView]]:
+    """The surface and the runs of a scene as the comparison view draws them."""
+    return make_surface(config.surface, config.surface_params), compute_runs(config)
 
 
 def surface_scene(surface: str, **settings) -> AppConfig:

@@ -33,7 +33,7 @@ from plots.steps import fan_arrays, ledger_series, step_data
 from surfaces import Surface
 
 from .canvas import canvas, chart, figure_json, wire
-from .compute import Scene, cached_fan, cached_grid, cached_run, fan_window, polyak_path
+from .compute import Scene, cached_fan, cached_grid, compute_runs, fan_window
 from .config import VIEWS, AppConfig, View
 from .controls import log_options
 from .text import csv_cell
@@ -51,15 +51,6 @@ __all__ = ["cached_grid", "chart", "compare_view"]  # the explore views draw wit
 
 
 # ---------------------------------------------------------------------------- the runs
-
-
-def compute_runs(config: AppConfig, scene: Scene) -> list[RunView]:
-    views = []
-    for index, (run, label) in enumerate(zip(config.runs, config.labels(), strict=True)):
-        trajectory = cached_run(scene, run)
-        polyak = polyak_path(trajectory) if "polyak" in config.overlays else None
-        views.append(RunView(label, run.display_color(index), trajectory, polyak, run.optimizer, dict(run.hparams)))
-    return views
 
 
 def run_ids(config: AppConfig) -> list:
