@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 LESSON = LESSONS["batch_generalization"].config
 SURFACE = make_surface(LESSON.surface, LESSON.surface_params)
 SCENE = Scene.of(LESSON)
+FULL = [run.label for run in LESSON.runs].index("SGD, full batch")  # the run with a live slider (no minibatches)
 
 
 def engine_models() -> list[dict]:
@@ -116,9 +117,9 @@ def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not
     and its model is not drawn (a fan member's model is not sent); let go where it was, everything is back."""
     open_app(page, streamlit_server, "lesson=batch_generalization")
     runs = script_runs(page)
-    before = {role: traces(page, "curves", role)[0]["y"] for role in ("curve", "test_curve")}
-    model_before = traces(page, "model", "model")[0]["y"]
-    slider = page.locator(".cv-run").first.locator(".cv-slider input")
+    before = {role: traces(page, "curves", role)[FULL]["y"] for role in ("curve", "test_curve")}
+    model_before = traces(page, "model", "model")[FULL]["y"]
+    slider = page.locator(".cv-run").nth(FULL).locator(".cv-slider input")
     home = int(slider.input_value())
 
     def hold(index: int, event: str) -> None:
@@ -126,19 +127,19 @@ def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not
                         [index, event])
 
     hold(home - 3, "input")
-    page.wait_for_function("""() => {
+    page.wait_for_function("""(run) => {
       const gd = document.querySelector('.cv-chart[data-chart="model"]');
-      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === 0);
+      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === run);
       return Array.from(t.y).every((v) => v === null || Number.isNaN(Number(v)));
-    }""", timeout=5_000)
-    held = {role: traces(page, "curves", role)[0]["y"] for role in ("curve", "test_curve")}
+    }""", arg=FULL, timeout=5_000)
+    held = {role: traces(page, "curves", role)[FULL]["y"] for role in ("curve", "test_curve")}
     assert held["curve"] != before["curve"] and held["test_curve"] != before["test_curve"]
-    assert np.isfinite(traces(page, "model", "model")[1]["y"]).all()  # the other run's model stays
+    assert np.isfinite(traces(page, "model", "model")[1 - FULL]["y"]).all()  # the other run's model stays
     hold(home, "change")  # released where it was: the run's own numbers, no rerun
-    page.wait_for_function("""(y) => {
+    page.wait_for_function("""([y, run]) => {
       const gd = document.querySelector('.cv-chart[data-chart="model"]');
-      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === 0);
+      const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === run);
       return Math.abs(Number(t.y[0]) - y[0]) < 1e-6;
-    }""", arg=model_before, timeout=5_000)
-    assert traces(page, "curves", "test_curve")[0]["y"] == before["test_curve"]
+    }""", arg=[model_before, FULL], timeout=5_000)
+    assert traces(page, "curves", "test_curve")[FULL]["y"] == before["test_curve"]
     assert script_runs(page) == runs
