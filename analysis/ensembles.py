@@ -1,6 +1,7 @@
 """Noise ensembles: K runs of one optimizer from one start, each with its own gradient noise.
 
-With noise (a stand-in for minibatch sampling) one run is one sample of a random path. K of
+With noise (a stand-in for minibatch sampling on a test function, or real minibatches on a surface made of
+examples) one run is one sample of a random path. K of
 them together show the spread: the median loss with a 10-90% band, and how many runs end
 in each basin. A run's basin is where it ends up: the minimum the same optimizer reaches, without
 noise, from the run's last point. A noisy run never sits exactly at a minimum, so a tolerance around
@@ -38,7 +39,8 @@ class Ensemble(NamedTuple):
     alive at each step (NaN once every run has diverged). ``final_index`` (K,) is the basin each run
     ended in, by :func:`basin_of` (-1 none: the surface lists no minima or the settling run diverged;
     -2 diverged), and ``basin_counts`` counts them by label: ``"minimum 1 (x, y)"``..., ``"none"``,
-    ``"diverged"`` (all present, in that order; they sum to K).
+    ``"diverged"`` (all present, in that order; they sum to K). ``batch_size`` is the minibatch size of a run on a
+    surface made of examples (None: the full batch, or Gaussian noise of size ``noise`` on a test function).
     """
 
     trajectory: Trajectory
@@ -50,6 +52,7 @@ class Ensemble(NamedTuple):
     start: np.ndarray
     noise: float
     seed: int
+    batch_size: int | None = None
 
 
 def percentiles_ignoring_nan(values: np.ndarray, q, axis: int = 1) -> np.ndarray:
@@ -75,11 +78,13 @@ def ensemble(
     seed: int = 0,
     clip_norm: float | None = None,
     settle_steps: int | None = None,
+    batch_size: int | None = None,
 ) -> Ensemble:
     """Run ``optimizer`` K times from ``start`` (default: the surface's start) with independent gradient noise.
 
     One call of :func:`optimizers.run` with the start tiled K times: the engine draws a fresh
-    noise sample for every trajectory and step, reproducibly from ``seed``. Each run's basin is
+    noise sample (and, with ``batch_size`` on a surface made of examples, a fresh sequence of minibatches) for
+    every trajectory and step, reproducibly from ``seed``. Each run's basin is
     found by :func:`basin_of` with ``settle_steps`` noise-free steps (default: ``steps``).
     """
     optimizer = as_optimizer(optimizer)
@@ -93,7 +98,8 @@ def ensemble(
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
 
-    traj = run(optimizer, surface, np.tile(start, (k, 1)), steps, noise=noise, seed=seed, clip_norm=clip_norm)
+    traj = run(optimizer, surface, np.tile(start, (k, 1)), steps, noise=noise, seed=seed, clip_norm=clip_norm,
+               batch_size=batch_size)
     low, median, high = percentiles_ignoring_nan(traj.fs, [10, 50, 90], axis=1)
     gone = traj.diverged_at >= 0
     index = np.full(k, DIVERGED)
@@ -101,7 +107,8 @@ def ensemble(
         index[~gone] = basin_of(optimizer, surface, traj.xs[-1, ~gone], settle_steps, clip_norm=clip_norm)
     labels = [*range(len(surface.minima)), NONE, DIVERGED]
     counts = {minimum_label(surface, i): int(np.sum(index == i)) for i in labels}
-    return Ensemble(traj, median, low, high, index, counts, start, noise, int(seed))
+    minibatch = None if batch_size is None or batch_size >= surface.finite_sum.n else int(batch_size)
+    return Ensemble(traj, median, low, high, index, counts, start, noise, int(seed), minibatch)
 
 
 def basin_of(optimizer: Optimizer, surface: Surface, points, steps: int, *, clip_norm=None) -> np.ndarray:

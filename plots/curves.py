@@ -1,4 +1,8 @@
-"""Per-step curves: loss, gradient norm, distance to the nearest minimum, learning rate."""
+"""Per-step curves: loss, gradient norm, distance to the nearest minimum, learning rate.
+
+On a finite-sum surface with a held-out split the loss is two curves per run: the training loss (solid) and the
+test loss (the same colour, dotted and lighter), both without the L2 penalty, so their distance is the gap.
+"""
 
 from __future__ import annotations
 
@@ -32,17 +36,26 @@ from .runs import (
 KINDS = {"loss": "Loss", "grad_norm": "Gradient norm", "distance": "Distance to nearest minimum",
          "lr": "Learning rate in use"}  # the curves a user can pick: name -> title
 HEIGHT = 440  # beside the contour (or below the 3D view); leaves room for a legend of several rows
+TEST_DASH, TEST_ALPHA = "dot", 0.6  # a run's test-loss curve: its colour, lighter and dotted
 
 
 def curve_values(run: RunView, kind: str, *, optimal_value: float | None = None,
                  surface: Surface | None = None) -> tuple[np.ndarray, np.ndarray, bool]:
     """``(steps, values (len, N), log_axis)`` of one run; NaN from each trajectory's divergence on.
 
-    On a log axis values are clipped to ``LOG_CLIP`` so nothing is non-positive.
+    "loss" on a finite-sum surface is the training loss without the penalty (``train_fs``) on a linear axis;
+    "test_loss" is the held-out loss (``test_fs``). On a log axis values are clipped to ``LOG_CLIP`` so nothing
+    is non-positive.
     """
     tr = run.trajectory
     steps = np.arange(len(tr.fs))
-    if kind == "loss":
+    if kind == "loss" and tr.train_fs is not None:
+        y, log = as_series(tr, tr.train_fs), False
+    elif kind == "test_loss":
+        if tr.test_fs is None:
+            raise ValueError("kind='test_loss' needs a run on a surface made of examples")
+        y, log = as_series(tr, tr.test_fs), False
+    elif kind == "loss":
         log = optimal_value is not None
         y = as_series(tr, tr.fs) - (optimal_value if log else 0.0)
     elif kind == "grad_norm":
@@ -72,26 +85,30 @@ def curves_figure(
 
     A run of N > 1 trajectories is drawn as its median with a 10–90 % band. A red x marks where a
     trajectory diverged (its last finite value). ``step`` draws a vertical line. "loss" is f − f*
-    on a log axis when ``optimal_value`` (else ``surface.optimal_value``) is known, f otherwise.
+    on a log axis when ``optimal_value`` (else ``surface.optimal_value``) is known, f otherwise; on a finite-sum
+    surface it is the training and the test loss of each run (traces of roles "curve" and "test_curve").
     """
     if optimal_value is None and surface is not None:
         optimal_value = surface.optimal_value
     data: list[dict] = []
-    log = kind in ("grad_norm", "distance") or (kind == "loss" and optimal_value is not None)
-    empty, lr_logs, shown = True, [], []
+    held_out = kind == "loss" and any(run.trajectory.test_fs is not None for run in runs)
+    empty, logs, shown = True, [], []
     for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
         x, y, log_run = curve_values(run, kind, optimal_value=optimal_value, surface=surface)
-        lr_logs.append(log_run)
+        logs.append(log_run)
         shown.append(np.asarray(y, dtype=float).ravel())
         empty &= not np.isfinite(y).any()
-        data += _curve_traces(i, run, x.astype(np.int32), y, dash)
+        data += _curve_traces(i, run, x.astype(np.int32), y, dash, suffix=" · training" if held_out else "")
+        if held_out and run.trajectory.test_fs is not None:
+            _, test, _ = curve_values(run, "test_loss")
+            data += _curve_traces(i, run, x.astype(np.int32), test, TEST_DASH, suffix=" · test", role="test_curve",
+                                  alpha=TEST_ALPHA)
         data += _divergence_marks(i, run, x.astype(np.int32), y)
-    if kind == "lr":
-        log = bool(lr_logs) and all(lr_logs)
+    log = all(logs) if logs else kind in ("grad_norm", "distance")
     layout = dict(
         template=TEMPLATE, height=scaled_height(HEIGHT, font_scale), font={"size": 13 * font_scale},
         xaxis={"title": {"text": "step"}},
-        yaxis={"title": {"text": _y_title(kind, optimal_value)}, "type": "log" if log else "linear",
+        yaxis={"title": {"text": _y_title(kind, optimal_value, held_out, surface)}, "type": "log" if log else "linear",
                "exponentformat": "power", **(decade_ticks(shown) if log else {})},
         margin={"l": 60, "r": 20, "t": 20, "b": 40}, hovermode="x unified",
         # At the bottom of the figure, not of the plot: the margin then grows to fit however many rows the
@@ -110,17 +127,27 @@ def curves_figure(
     return figure(data, layout)
 
 
-def _y_title(kind: str, optimal_value) -> str:
+def _y_title(kind: str, optimal_value, held_out: bool = False, surface: Surface | None = None) -> str:
+    if held_out:
+        penalty = surface is not None and surface.finite_sum is not None and surface.finite_sum.l2 > 0
+        return "loss (no ½λ‖w‖²)" if penalty else "loss"  # the legend says which curve is training, which test
     return {"loss": "f − f*" if optimal_value is not None else "f", "grad_norm": "‖∇f‖",
             "distance": "distance to nearest minimum", "lr": "learning rate"}[kind]
 
 
-def _curve_traces(i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None) -> list[dict]:
+def _curve_traces(i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str | None, *, suffix: str = "",
+                  role: str = "curve", alpha: float = 1.0) -> list[dict]:
+    """A run's curve (its median and 10–90 % band for N > 1: the band only for the main curve)."""
     n = y.shape[1]
     line = {"type": scatter_type(len(x)), "x": x, "mode": "lines", "legendgroup": f"run{i}"}
-    if n == 1:
-        return [{**line, "y": f32(y[:, 0]), "name": run.label,
-                 "line": line_style(run.color, 2, dash), "meta": {"role": "curve", "run": i}}]
+    if n == 1 or role != "curve":
+        with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
+            warnings.simplefilter("ignore", RuntimeWarning)
+            middle = y[:, 0] if n == 1 else np.nanmedian(y, axis=1)
+        color = run.color if alpha == 1.0 else with_alpha(run.color, alpha)
+        name = run.label if n == 1 else f"{run.label} (median of {n})"
+        return [{**line, "y": f32(middle), "name": name + suffix,
+                 "line": line_style(color, 2, dash), "meta": {"role": role, "run": i}}]
     with warnings.catch_warnings():  # steps where every trajectory has diverged are all-NaN: a gap
         warnings.simplefilter("ignore", RuntimeWarning)
         low, median, high = np.nanpercentile(y, [10, 50, 90], axis=1)
@@ -130,7 +157,7 @@ def _curve_traces(i: int, run: RunView, x: np.ndarray, y: np.ndarray, dash: str 
         {**edge, "y": f32(high), "name": f"{run.label} 90%"},
         {**edge, "y": f32(low), "name": f"{run.label} 10%", "fill": "tonexty",
          "fillcolor": with_alpha(run.color, 0.25)},
-        {**line, "y": f32(median), "name": f"{run.label} (median of {n}, 10–90 % band)",
+        {**line, "y": f32(median), "name": f"{run.label} (median of {n}, 10–90 % band){suffix}",
          "line": line_style(run.color, 2, dash), "meta": {"role": "curve", "run": i}},
     ]
 

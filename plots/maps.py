@@ -382,6 +382,13 @@ def joined_paths(xs: np.ndarray) -> np.ndarray:
     return padded.reshape(-1, 2)[:-1]
 
 
+def noise_text(ens: Ensemble) -> str:
+    """What made the runs differ: their minibatches on a surface made of examples, else the Gaussian noise."""
+    if ens.trajectory.test_fs is not None:  # a finite-sum surface: real minibatches, no Gaussian noise
+        return f"minibatches of {ens.batch_size}" if ens.batch_size else "full batch"
+    return f"noise σ = {ens.noise:g}"
+
+
 def ensemble_figure(surface: Surface, grid: SurfaceGrid, ens: Ensemble, color: str = "#E69F00") -> go.Figure:
     """The K noisy paths as a fan on the contour plot: ONE thin, semi-transparent WebGL trace
     (paths separated by gaps), where they overlap the colour is denser. A white circle marks the
@@ -394,7 +401,7 @@ def ensemble_figure(surface: Surface, grid: SurfaceGrid, ens: Ensemble, color: s
     k = xs.shape[1]
     fig.add_trace(
         go.Scattergl(
-            x=path[:, 0], y=path[:, 1], mode="lines", name=f"{k} runs (noise σ = {ens.noise:g})",
+            x=path[:, 0], y=path[:, 1], mode="lines", name=f"{k} runs ({noise_text(ens)})",
             line={"color": _rgba(color, 0.25), "width": 1}, hoverinfo="skip",
         )
     )
@@ -438,7 +445,7 @@ def ensemble_curves_figure(ens: Ensemble, *, color: str = "#0072B2", log_y: bool
     fig.update_layout(
         xaxis={"title": {"text": "step"}},
         yaxis={"title": {"text": "loss f"}, "type": "log" if log_y else "linear"},
-        title={"text": f"{k} runs, noise σ = {ens.noise:g}"},
+        title={"text": f"{k} runs, {noise_text(ens)}"},
         template=TEMPLATE, height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.25},
     )

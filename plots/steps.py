@@ -17,8 +17,11 @@ from surfaces import Surface
 from .animation import arrow_polylines
 from .curves import curve_values
 from .landscape import SurfaceGrid, path_on_surface
+from .model import model_lines
 from .runs import RunView, as_series, as_xs, joined
 from .tables import LEDGER_FIELDS
+
+MODEL_VALUES = 50_000  # model coordinates per run at most (frames x points x 2): 200 kB, a fan of paths is more
 
 
 def trace_indices(fig: go.Figure | None, run: int) -> dict[str, int]:
@@ -41,12 +44,26 @@ def path_arrays(surface: Surface, grid: SurfaceGrid, run: RunView) -> dict:
             "block": len(xs) + 1, "n": xs.shape[1]}
 
 
+def model_arrays(surface: Surface, run: RunView, *, budget: int = MODEL_VALUES) -> dict:
+    """The model trace of :func:`plots.model.model_figure` for a run's first trajectory at its steps: ``x``, ``y``
+    (F, L), one row per frame. Frame k shows step ``round(k T / (F - 1))``: every step when F = T + 1 fits in
+    ``budget`` coordinates, else F evenly spread frames (the browser shows the frame nearest to its step)."""
+    xs = as_xs(run.trajectory)[:, 0]
+    total = len(xs)
+    width = model_lines(surface, xs[:1])[0].shape[1]
+    frames = int(np.clip(budget // (2 * width), 2, total)) if total > 1 else 1
+    steps = np.round(np.linspace(0, total - 1, frames)).astype(int)
+    x, y = model_lines(surface, xs[steps])
+    return {"x": x, "y": y}
+
+
 def step_data(surface: Surface, grid: SurfaceGrid, runs: Sequence[RunView], figures: Mapping[str, go.Figure],
               *, arrows: bool) -> dict:
-    """For each run: its path arrays, the indices of the traces the step moves in each chart, its arrows.
+    """For each run: its path arrays, the indices of the traces the step moves in each chart, its arrows, and on a
+    surface made of examples with a "model" chart, its model at every step (:func:`model_arrays`).
 
-    ``figures`` maps chart names ("contour", "curves", "surface3d") to the figures drawn (a missing chart is
-    skipped). ``arrows``: send the step arrows' polylines (:func:`plots.animation.arrow_polylines`).
+    ``figures`` maps chart names ("contour", "curves", "surface3d", "model") to the figures drawn (a missing
+    chart is skipped). ``arrows``: send the step arrows' polylines (:func:`plots.animation.arrow_polylines`).
     """
     out = []
     for i, run in enumerate(runs):
@@ -54,6 +71,8 @@ def step_data(surface: Surface, grid: SurfaceGrid, runs: Sequence[RunView], figu
                  "traces": {name: trace_indices(fig, i) for name, fig in figures.items()}}
         if arrows:
             entry["arrows"] = arrow_polylines(surface, run)
+        if "model" in figures and surface.finite_sum is not None:
+            entry["model"] = model_arrays(surface, run)
         out.append(entry)
     return {"steps": max((len(run.trajectory.fs) - 1 for run in runs), default=0), "runs": out}
 
@@ -94,8 +113,12 @@ def _per_step(values, last: int) -> np.ndarray:
 
 def fan_arrays(surface: Surface, grid: SurfaceGrid, fan: RunView, *, kind: str) -> dict:
     """The members of a fan (one trajectory per hyperparameter value) as rows: ``x``, ``y``, ``z`` (K, T+1) and
-    ``curve`` (K, L), the curve of ``kind`` the curves chart shows (:func:`plots.curves.curve_values`)."""
+    ``curve`` (K, L), the curve of ``kind`` the curves chart shows (:func:`plots.curves.curve_values`), with
+    ``test_curve`` (K, L) when that chart also shows the test loss."""
     _, z = path_on_surface(surface, grid, fan)  # heights: NaN outside the view, where the 3D path stops
     xs = as_xs(fan.trajectory)  # the contour draws a path beyond the view too (it is clipped there)
     _, curve, _ = curve_values(fan, kind, surface=surface, optimal_value=surface.optimal_value)
-    return {"x": xs[..., 0].T, "y": xs[..., 1].T, "z": z.T, "curve": curve.T}
+    out = {"x": xs[..., 0].T, "y": xs[..., 1].T, "z": z.T, "curve": curve.T}
+    if kind == "loss" and fan.trajectory.test_fs is not None:
+        out["test_curve"] = curve_values(fan, "test_loss")[1].T
+    return out

@@ -33,6 +33,7 @@ def hint_for(
     *, diverged: bool, reached: bool, spec: OptimizerSpec | None = None, hparams: Mapping | None = None,
     lr: float | None = None, lambda_max: float | None = None, grad_norm: float = math.nan,
     distance: float = math.nan, steps: int | None = None, undefined_start: bool = False, saddle=None,
+    local_minimum=None,
 ) -> str:
     """A one-line diagnosis for a run that diverged or missed the tolerance; "" when it converged.
 
@@ -40,7 +41,8 @@ def hint_for(
     limit on a quadratic whose largest curvature is ``lambda_max`` (None on other surfaces), whether it takes a
     learning rate and gradient noise. ``hparams`` are the run's hyperparameters (defaults filled from ``spec``).
     ``undefined_start``: the loss is not defined at the start (a typed formula outside its domain).
-    ``saddle``: the listed saddle point the run ended next to, or None.
+    ``saddle``: the listed saddle point the run ended next to, or None. ``local_minimum``: ``(point, f − f*)`` of
+    the listed minimum other than the lowest that the run ended at, or None.
     """
     h = {**(spec.defaults() if spec else {}), **(hparams or {})}
     finite_lr = lr is not None and math.isfinite(lr)
@@ -61,6 +63,10 @@ def hint_for(
         escape = "gradient noise (a batch size) or a start off the ridge" if spec is None or spec.batch else \
             "a start off the ridge or a method that uses negative curvature"
         return f"drawn into the saddle at {where}: the gradient has no part that leads away from it; {escape} escapes"
+    if local_minimum is not None:
+        (a, b), above = local_minimum
+        return (f"settled in the local minimum at ({a:.3g}, {b:.3g}), {above:.3g} above the lowest one "
+                "(the tolerance counts from the lowest)")
     if grad_norm < STALL_GRAD and not distance <= FAR:
         return f"stalled: gradient norm below {STALL_GRAD:g} far from a minimum (plateau or saddle)"
     after = f" after {steps} steps" if steps is not None else ""
@@ -84,6 +90,9 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
     medians (and mean evaluation counts) and a status that counts converged/diverged trajectories. A run whose
     path lies on an earlier run's (drawn dashed, :func:`~plots.runs.coinciding_runs`) says so in its hint.
     The hints know each method from its registry entry (``run.optimizer``) and its ``run.hparams``.
+    On a finite-sum surface with a held-out split three more columns follow "final loss": "final training loss"
+    and "final test loss" (both without the L2 penalty) and "generalization gap" (test − training, a median
+    over the trajectories like the rest).
     """
     lambda_max = float(np.max(surface.eigenvalues)) if surface.eigenvalues is not None else None
     rows = []
@@ -98,6 +107,7 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
         rows.append({
             "run": run.label,
             "final loss": _median(fs[-1]),
+            **(_generalization(tr) if has_test_split(surface) else {}),
             "distance to minimum": _median(distance),
             "steps to tol": _steps_cell(reach),
             "f evals": _mean_count(tr.n_f),
@@ -109,13 +119,39 @@ def summary_rows(surface: Surface, runs: Sequence[RunView], *, tol: float = 1e-6
                 spec=OPTIMIZERS.get(run.optimizer), hparams=run.hparams, lr=_lr_used(tr, k),
                 lambda_max=lambda_max, grad_norm=_median(as_series(tr, tr.grad_norms)[-1]),
                 distance=_median(distance), steps=steps, undefined_start=bool(np.all(k == 0)),
-                saddle=_saddle_reached(surface, xs[-1]),
+                saddle=_saddle_reached(surface, xs[-1]), local_minimum=_local_minimum(surface, xs[-1], tol),
             ),
         })
         if leader is not None:
             same = f"same path as {runs[leader].label} (drawn dashed on top of it)"
             rows[-1]["hint"] = f"{rows[-1]['hint']}; {same}" if rows[-1]["hint"] else same
     return rows
+
+
+def has_test_split(surface: Surface) -> bool:
+    """Whether ``surface`` is made of examples and holds some out (its runs record a test loss)."""
+    return surface.finite_sum is not None and len(surface.finite_sum.test_y) > 0
+
+
+def _generalization(tr) -> dict:
+    train, test = (as_series(tr, values)[-1] for values in (tr.train_fs, tr.test_fs))
+    return {"final training loss": _median(train), "final test loss": _median(test),
+            "generalization gap": _median(test - train)}
+
+
+def _local_minimum(surface: Surface, ends: np.ndarray, tol: float):
+    """``(point, f − f*)`` of the listed minimum within ``FAR`` of most trajectories' ends when it is not the lowest
+    (more than ``tol`` above f*), else None."""
+    if surface.optimal_value is None or not len(surface.minima):
+        return None
+    index, distance = surface.nearest_minimum(ends)
+    with np.errstate(invalid="ignore"):
+        near = (index >= 0) & (distance <= FAR)
+    if near.mean() <= 0.5:
+        return None
+    best = int(np.bincount(index[near]).argmax())
+    above = float(surface.f(surface.minima[best])) - surface.optimal_value
+    return (surface.minima[best], above) if above > tol else None
 
 
 def _saddle_reached(surface: Surface, ends: np.ndarray):

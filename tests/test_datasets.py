@@ -21,6 +21,7 @@ from optimizers import OPTIMIZERS, get_optimizer, run, summarize
 from optimizers.base import Oracle
 from optimizers.minibatch import Minibatches
 from plots import model_figure
+from plots.model import model_lines
 from surfaces import SURFACES, get_surface
 
 DATASETS = [name for name in SURFACES if get_surface(name).finite_sum is not None]
@@ -342,7 +343,9 @@ def test_model_figure_draws_the_data_and_each_runs_model(name):
     fig = model_figure(surface, w, names=["a", "b", "gone"], colors=["#000000", "#111111", "#222222"], step=5)
     roles = [t.meta["role"] for t in fig.data]
     models = [t for t in fig.data if t.meta["role"] == "model"]
-    assert [t.name for t in models] == ["a", "b"]  # the diverged run is left out
+    assert [t.name for t in models] == ["a", "b", "gone"]  # one trace per run: the canvas moves it by index
+    assert not np.isfinite(np.asarray(models[2].y, dtype=float)).any()  # the diverged run draws nothing
+    models = models[:2]
     assert "step 5" in fig.layout.title.text
     if data.model == "slice":
         assert {"train_loss", "test_loss"} <= set(roles)
@@ -360,6 +363,26 @@ def test_model_figure_draws_the_data_and_each_runs_model(name):
             np.testing.assert_allclose(y, np.sin(wk[0] * x + wk[1]), rtol=1e-12, atol=1e-15)
         else:  # the boundary w·x = 0
             np.testing.assert_allclose(wk[0] * x + wk[1] * y, 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", DATASETS)
+def test_the_model_axes_are_fixed_by_the_data_not_by_the_models(name):
+    """A model far off (early steps) is clipped by the axes, not rescaling them while the step moves."""
+    surface = get_surface(name)
+    near, far = (model_figure(surface, [w]).layout for w in (surface.start, surface.start + np.array([9.0, 9.0])))
+    assert near.xaxis.range is not None and near.yaxis.range is not None
+    assert (near.xaxis.range, near.yaxis.range) == (far.xaxis.range, far.yaxis.range)
+
+
+def test_model_lines_are_the_figures_model_traces_for_many_points_at_once():
+    for name in DATASETS:
+        surface = get_surface(name)
+        w = surface.start + np.linspace(0.0, 0.6, 7)[:, None] * [1.0, -0.5]
+        x, y = model_lines(surface, w)
+        fig = model_figure(surface, w)
+        models = [t for t in fig.data if t.meta["role"] == "model"]
+        np.testing.assert_array_equal(x, [np.asarray(t.x, dtype=float) for t in models])
+        np.testing.assert_array_equal(y, [np.asarray(t.y, dtype=float) for t in models])
 
 
 def test_model_figure_refuses_a_surface_without_examples():

@@ -187,27 +187,45 @@ def sweep_view(config: AppConfig, surface: Surface) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_ensemble(name: str, params: Items, run: RunConfig, weight_decay: float, start: tuple, k: int, steps: int,
-                    noise: float, seed: int) -> analysis.Ensemble:
+                    noise: float, seed: int, batch_size: int | None = None) -> analysis.Ensemble:
     surface = make_surface(name, params)
     return analysis.ensemble(build_optimizer(run, weight_decay), surface, start, k=k, steps=steps, noise=noise,
-                             seed=seed)
+                             seed=seed, batch_size=batch_size)
+
+
+def ensemble_batches(surface: Surface, own: int) -> tuple[list[int], list[int]]:
+    """The batch sizes offered and chosen at first. On a surface made of examples they are real minibatches, up to
+    the n examples (the full batch); on a test function they set the noise σ/√B."""
+    if surface.finite_sum is not None:
+        n = surface.finite_sum.n
+        own = min(own or 8, n)
+        return sorted({b for b in (1, 2, 4, 8, 16, 32) if b < n} | {own, n}), [own, n] if own != n else [1, n]
+    # The run's own batch size may be any of 1..4096 (it must be an option), and 256 compared with itself twice
+    # showed as two identical chips: compare it with batch 1 then.
+    own = own or 1
+    return sorted({1, 2, 4, 16, 64, 256, own}), [own, 256] if own != 256 else [1, 256]
 
 
 def ensemble_view(config: AppConfig, surface: Surface) -> None:
-    st.markdown("K runs with independent gradient noise from the same start: their fan of paths, the median "
-                "loss with a 10–90% band, and **where they end**, for several batch sizes.")
+    examples = surface.finite_sum
+    if examples is not None:
+        st.markdown("K runs from the same start, each drawing its own minibatches of the examples: their fan of "
+                    "paths, the median loss with a 10–90% band, and **where they end**, for several batch sizes "
+                    f"(B = {examples.n} is the full batch: every run is the same).")
+    else:
+        st.markdown("K runs with independent gradient noise from the same start: their fan of paths, the median "
+                    "loss with a 10–90% band, and **where they end**, for several batch sizes.")
     picked = _pick_run(config, "Run", "ensemble.run")
     if picked is None:
         return
     index, run = picked
     cols = st.columns(2)
     k = cols[0].slider("Trajectories K", 10, analysis.MAX_ENSEMBLE, 100, step=10, key="ensemble.k")
-    # The run's own batch size may be any of 1..4096 (it must be an option), and 256 compared with itself twice
-    # showed as two identical chips: compare it with batch 1 then.
-    own = run.batch_size or 1
-    batches = cols[1].multiselect("Batch sizes", sorted({1, 2, 4, 16, 64, 256, own}),
-                                  default=[own, 256] if own != 256 else [1, 256], key="ensemble.batches")
-    if config.noise == 0:
+    options, default = ensemble_batches(surface, run.batch_size)
+    key = "ensemble.batches" if examples is None else f"ensemble.batches.n{examples.n}"  # options differ with n
+    batches = cols[1].multiselect("Batch sizes", options, default=default, key=key,
+                                  format_func=lambda b: f"{b} (full batch)" if examples and b >= examples.n else str(b))
+    if config.noise == 0 and examples is None:
         st.info("The gradient noise σ is 0 in the sidebar, so every trajectory is the same.")
     per_run = seconds_per_trajectory_step(build_optimizer(run, config.weight_decay), surface) * config.steps
     fitting = affordable(k * max(1, len(batches)), per_run, BUDGET_SECONDS) // max(1, len(batches))
@@ -217,10 +235,11 @@ def ensemble_view(config: AppConfig, surface: Surface) -> None:
                 f"each has K = {k} trajectories.", icon=":material/speed:")
     counts = {}
     for batch in sorted(set(batches)):
-        sigma = config.noise / np.sqrt(batch)
+        # real minibatches of the examples, or noise of size σ/√B standing in for them on a test function
+        sigma, minibatch = (0.0, batch) if examples is not None else (config.noise / np.sqrt(batch), None)
         counts[f"B = {batch}"] = cached_ensemble(config.surface, config.surface_params, replace(run, batch_size=0),
                                                  config.weight_decay, config.start, k, config.steps, sigma,
-                                                 config.seed)
+                                                 config.seed, minibatch)
     if not counts:
         return
     grid = cached_grid(config.surface, config.surface_params, 120)

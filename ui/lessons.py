@@ -153,6 +153,17 @@ for lesson in [
                schedule_params={"gamma": 0.99})],
             surface_params=(("angle", 0.0), ("kappa", 4.0)), steps=300, noise=14.0, seed=2,
         ),
+        _lesson(
+            "batch_generalization", "Small batches generalize better",
+            "Both runs start in the sharp minimum, where the 64 examples disagree: batches of 8 are thrown out "
+            "within a few dozen steps and settle in the flat basin, where they agree; the full batch stays. The "
+            "sharp minimum fits the training data better and the test data worse: see the model chart and the gap "
+            "in the summary.",
+            "sharp_flat_data",
+            # the full batch drawn last: its path is a dot in the sharp well, where the batch-8 path starts too
+            [R("sgd", "SGD, batch 8", lr=0.04, batch_size=8), R("sgd", "SGD, full batch", lr=0.04)],
+            steps=600,
+        ),
     ]:
     LESSONS.add(lesson)  # the settings table offers them, and a link ?lesson=NAME opens one
 

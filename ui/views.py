@@ -23,11 +23,12 @@ from plots import (
     contour_figure,
     curves_figure,
     literal_text,
+    model_figure,
     summary_rows,
     surface_figure,
 )
 from plots.curves import KINDS as CURVE_KINDS
-from plots.runs import scaled_height
+from plots.runs import as_xs, scaled_height
 from plots.steps import fan_arrays, ledger_series, step_data
 from surfaces import Surface
 
@@ -98,7 +99,8 @@ def run_rows(config: AppConfig, surface: Surface, grid, scene: Scene, kind: str)
 
 
 def canvas_figures(config: AppConfig, surface: Surface, grid, runs: list[RunView], step: int, kind: str) -> dict:
-    """The charts the canvas draws, by name: the contour, the 3D view when on, the curves."""
+    """The charts the canvas draws, by name: the contour, the 3D view when on, the curves, and on a surface made
+    of examples the model at the step (:func:`plots.model.model_figure`)."""
     font_scale = PRESENT_SCALE if config.presentation else 1.0
     overlays = Overlays(**{name: True for name in config.overlays})
     figures = {"contour": contour_figure(surface, grid, runs, step=step, overlays=overlays, live=True,
@@ -107,6 +109,10 @@ def canvas_figures(config: AppConfig, surface: Surface, grid, runs: list[RunView
         figures["surface3d"] = surface_figure(surface, grid, runs, step=step, font_scale=font_scale, live=True)
     figures["curves"] = curves_figure(runs, kind=kind, step=step, optimal_value=surface.optimal_value,
                                       surface=surface, font_scale=font_scale)
+    if surface.finite_sum is not None:
+        points = [as_xs(run.trajectory)[min(step, len(run.trajectory.xs) - 1), 0] for run in runs]
+        figures["model"] = model_figure(surface, np.reshape(points, (-1, 2)), names=[run.label for run in runs],
+                                        colors=[run.color for run in runs], font_scale=font_scale)
     return {name: literal_text(fig) for name, fig in figures.items()}  # run labels are the users' own text
 
 
@@ -120,6 +126,9 @@ def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], 
     if "surface3d" in figures:
         charts.append({"id": "surface3d", "area": "side", "figure": figure_json(figures["surface3d"], fit=True),
                        "height": f"calc(max(360px, 45vh) * {grow:g})"})
+    if "model" in figures:  # beside the contour (below it in a narrow window), above the curves
+        charts.append({"id": "model", "area": "side", "figure": figure_json(figures["model"], fit=True),
+                       "height": f"calc(max(340px, 42vh) * {grow:g})"})
     charts.append({"id": "curves", "area": "side", "figure": figure_json(figures["curves"], fit=True),
                    "height": f"calc(max(340px, 42vh) * {grow:g})"})
     player = step_data(surface, grid, runs, figures, arrows="step_arrows" in config.overlays)

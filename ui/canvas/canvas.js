@@ -3,7 +3,8 @@
 // A thin renderer and event relay. Python sends plotly.js figures and every step's numbers; this module
 //  * draws each chart once and afterwards updates it in place with Plotly.react (the plot div survives reruns);
 //  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
-//    step arrows, the curves' cursor, the 3D markers and the ledger;
+//    step arrows, the curves' cursor, the 3D markers, the ledger and, on a surface made of examples, each run's
+//    model (its line, boundary or curve at every step, or at evenly spread frames when that is too much);
 //  * while a live slider is dragged, swaps that run's path for the fan member of the slider's stop;
 //  * reports back only on release: the step, a click's data coordinates, a slider's value, a curve kind.
 // The component function runs again on every data update with the same parent element, so the DOM is built once
@@ -69,6 +70,15 @@ function atStep(values, path, t) {
   return out;
 }
 
+// A run's model trace at step t: row k of its frames, frame k standing for step round(k T / (F - 1)).
+function modelAt(model, t, total, hidden) {
+  const frames = model.x.shape[0];
+  const k = total > 0 ? Math.min(frames - 1, Math.round((t * (frames - 1)) / total)) : 0;
+  const x = row(model.x, k), y = row(model.y, k);
+  // a fan member's model is not sent: while a live slider stands in for the run, its model is not drawn
+  return hidden ? { x: new Float32Array(x.length).fill(NaN), y: new Float32Array(y.length).fill(NaN) } : { x, y };
+}
+
 function lastFinite(xs, ys) {
   for (let i = xs.length - 1; i >= 0; i -= 1) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) return [[xs[i]], [ys[i]]];
   return [[], []];
@@ -90,20 +100,6 @@ function build(parent) {
   const root = el("div", "cv-root", parent);
   const s = { root, charts: new Map(), step: 0, serverStep: null, playing: false, speed: 1, loop: false,
               drag: null, data: null, Plotly: null, queued: false, reportTimer: null };
-  s.bar = el("div", "cv-bar", root);
-  s.play = el("button", "cv-play", s.bar);
-  s.play.type = "button";
-  s.scrub = el("input", "cv-scrub", s.bar);
-  s.scrub.type = "range";
-  s.scrub.min = "0";
-  s.scrub.setAttribute("aria-label", "step");
-  s.stepLabel = el("span", "cv-step", s.bar);
-  s.speedBox = el("select", "cv-speed", s.bar);
-  s.speedBox.setAttribute("aria-label", "speed");
-  const loop = el("label", "cv-loop", s.bar);
-  s.loopBox = el("input", "", loop);
-  s.loopBox.type = "checkbox";
-  loop.appendChild(document.createTextNode(" loop"));
   const grid = el("div", "cv-grid", root);
   s.main = el("div", "cv-main", grid);
   s.mainCharts = el("div", "cv-charts", s.main);
@@ -112,16 +108,6 @@ function build(parent) {
   s.kinds = el("div", "cv-kinds", s.side);
   s.sideCharts = el("div", "cv-charts", s.side);
   s.ledger = el("div", "cv-ledger", root);
-
-  s.play.addEventListener("click", () => (s.playing ? pause(s) : play(s)));
-  s.scrub.addEventListener("input", () => {
-    if (s.playing) pause(s, false);
-    s.step = Number(s.scrub.value);
-    schedule(s);
-  });
-  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
-  s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
-  s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
   // Plotly's `responsive` follows only window resizes: the container can change without one (sidebar, columns).
   s.observer = new ResizeObserver(() => {
     fitHeights(s);
@@ -152,6 +138,19 @@ function chartFor(s, spec) {
   chart.spec = spec;
   chart.div.style.height = spec.height || "";
   return chart;
+}
+
+// Each area's charts in Python's order (a chart that appears later, such as the model, goes where Python puts it),
+// and the curve-kind buttons just above the curves. Nodes are moved only when the order differs.
+function orderCharts(s, charts) {
+  for (const home of [s.mainCharts, s.sideCharts]) {
+    const wanted = charts.filter((c) => c.div.parentElement === home).map((c) => c.div);
+    const curves = s.charts.get("curves");
+    if (home === s.sideCharts && curves && curves.div.parentElement === home) {
+      wanted.splice(wanted.indexOf(curves.div), 0, s.kinds);
+    }
+    if (wanted.some((node, i) => home.children[i] !== node)) wanted.forEach((node) => home.appendChild(node));
+  }
 }
 
 // The contour's height: the window below its top edge, within [fit_min, fit_max] (the picture comes first).
@@ -252,11 +251,11 @@ function schedule(s) {
 function source(s, r) {
   const run = s.data.player.runs[r];
   const drag = s.drag;
-  if (!drag || drag.run !== r) return { path: run.path, curve: null };
+  if (!drag || drag.run !== r) return { path: run.path, curve: null, testCurve: null };
   const fan = drag.slider.fan;
   const x = row(fan.x, drag.member);
   return { path: { x, y: row(fan.y, drag.member), z: row(fan.z, drag.member), block: x.length + 1, n: 1 },
-           curve: row(fan.curve, drag.member) };
+           curve: row(fan.curve, drag.member), testCurve: fan.test_curve ? row(fan.test_curve, drag.member) : null };
 }
 
 // Trace updates for every chart at the current step, as {chart id: {indices, x, y, z}} for one restyle each.
@@ -273,7 +272,7 @@ function stepUpdates(s) {
     }
   };
   s.data.player.runs.forEach((run, r) => {
-    const { path, curve } = source(s, r);
+    const { path, curve, testCurve } = source(s, r);
     const contour = run.traces.contour || {};
     put("contour", contour.grown, { x: grownPath(path.x, path, t), y: grownPath(path.y, path, t) });
     put("contour", contour.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t) });
@@ -298,7 +297,9 @@ function stepUpdates(s) {
     if (dragged) {
       put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
       put("curves", (run.traces.curves || {}).curve, { y: curve });
+      if (testCurve) put("curves", (run.traces.curves || {}).test_curve, { y: testCurve });
     }
+    if (run.model) put("model", (run.traces.model || {}).model, modelAt(run.model, t, run.path.block - 2, dragged));
   });
   return updates;
 }
@@ -317,7 +318,7 @@ function moveTraces(s, gd, u) {
 
 // One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
 function drawStep(s) {
-  if (!s.Plotly || !s.data) return;
+  if (!s.Plotly || !s.data || !s.data.player) return; // no step to draw on a single chart
   if (s.drawing) {
     s.redraw = true;
     return;
@@ -420,10 +421,39 @@ function drawKinds(s) {
   }
 }
 
+// The step control, built the first time a player arrives: a single chart (the explore views, the chart-less
+// canvas that preloads plotly.js) has none, so the page's only scrubber is the comparison's.
+function buildBar(s) {
+  s.bar = el("div", "cv-bar");
+  s.root.insertBefore(s.bar, s.root.firstChild);
+  s.play = el("button", "cv-play", s.bar);
+  s.play.type = "button";
+  s.scrub = el("input", "cv-scrub", s.bar);
+  s.scrub.type = "range";
+  s.scrub.min = "0";
+  s.scrub.setAttribute("aria-label", "step");
+  s.stepLabel = el("span", "cv-step", s.bar);
+  s.speedBox = el("select", "cv-speed", s.bar);
+  s.speedBox.setAttribute("aria-label", "speed");
+  const loop = el("label", "cv-loop", s.bar);
+  s.loopBox = el("input", "", loop);
+  s.loopBox.type = "checkbox";
+  loop.appendChild(document.createTextNode(" loop"));
+  s.play.addEventListener("click", () => (s.playing ? pause(s) : play(s)));
+  s.scrub.addEventListener("input", () => {
+    if (s.playing) pause(s, false);
+    s.step = Number(s.scrub.value);
+    schedule(s);
+  });
+  s.scrub.addEventListener("change", () => reportStepSoon(s)); // released (or a key press): report once it rests
+  s.speedBox.addEventListener("change", () => (s.speed = Number(s.speedBox.value)));
+  s.loopBox.addEventListener("change", () => (s.loop = s.loopBox.checked));
+}
+
 function drawBar(s) {
   const player = s.data.player;
-  s.bar.hidden = !player;
-  if (!player) return;
+  if (!s.bar) buildBar(s);
+  s.bar.hidden = false;
   s.scrub.max = String(player.steps);
   if (!s.speedBox.options.length) {
     for (const speed of player.speeds) {
@@ -443,6 +473,7 @@ async function update(s, data) {
   s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
   s.root.style.setProperty("--cv-side-min", `${(data.layout || {}).side_min || 360}px`);
   s.root.classList.toggle("cv-single", !data.player);
+  if (s.bar) s.bar.hidden = !data.player; // a single chart has no step control
   if (data.player) {
     // Python's step is adopted unless it is the one this page reported itself (the user may have moved on).
     if (data.player.step !== s.serverStep) s.step = data.player.step;
@@ -459,6 +490,7 @@ async function update(s, data) {
     }
   }
   const charts = data.charts.map((spec) => chartFor(s, spec));
+  orderCharts(s, charts);
   if (data.player) {
     drawBar(s);
     drawKinds(s);
