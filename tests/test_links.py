@@ -266,3 +266,12 @@ def test_a_map_the_user_leaves_stops_at_the_next_chunk_and_is_not_kept(small_bud
         compute_basin_map(request, cost, progress)
     assert reports == [pytest.approx(75 / 200**2)]  # stopped after the first chunk of about CHUNK_SECONDS
     assert ui.compute.FINISHED_MAPS.get(request) is None and FINISHED_MAPS is ui.compute.FINISHED_MAPS
+
+
+@pytest.mark.parametrize("value", ["None", "", "nope"])
+def test_an_unknown_lesson_in_a_link_is_named_plainly(value):
+    """The notice names the value the link had and the default it fell back to, never a Python object."""
+    at = render({"lesson": value})
+    assert_renders(at)
+    texts = " ".join(w.value for w in at.warning)
+    assert "<" not in texts and "built-in" not in texts and "method" not in texts, texts

@@ -97,7 +97,9 @@ def url_key(p: Param) -> str:
 def choice_title(p: Param, choice: str) -> str:
     """What a widget shows for one of ``p``'s choices: the registry entry's title when it has one."""
     entry = p.choices[choice] if isinstance(p.choices, Mapping) and choice in p.choices else choice
-    return entry if isinstance(entry, str) and entry else getattr(entry, "title", choice) or "none"
+    if isinstance(entry, str):  # a plain choice, or the empty default ("" has a .title too: the str method)
+        return entry or "none"
+    return getattr(entry, "title", None) or choice or "none"
 
 
 def start_params(surface) -> tuple[Param, Param]:

@@ -304,17 +304,21 @@ def test_the_contour_comes_first_at_classroom_sizes(page, streamlit_server, size
 
 
 def test_presentation_mode_enlarges_the_canvas_controls_and_ledger(page, streamlit_server):
-    sizes_js = """() => ({
-      bar: parseFloat(getComputedStyle(document.querySelector(".cv-play")).fontSize),
-      ledger: parseFloat(getComputedStyle(document.querySelector(".cv-ledger td")).fontSize),
-      slider: parseFloat(getComputedStyle(document.querySelector(".cv-run-title")).fontSize),
-      figure: document.querySelector('.cv-chart[data-chart="contour"]')._fullLayout.font.size,
-      tabs: parseFloat(getComputedStyle(
-        document.querySelector('[data-testid="stMain"] [data-testid="stButtonGroup"] button p')).fontSize),
-    })"""
+    # null until every element is drawn (a second load can report idle before the view's tabs are back)
+    sizes_js = """() => {
+      const size = (selector) => { const e = document.querySelector(selector);
+                                   return e ? parseFloat(getComputedStyle(e).fontSize) : null; };
+      const contour = document.querySelector('.cv-chart[data-chart="contour"]');
+      const out = {bar: size(".cv-play"), ledger: size(".cv-ledger td"), slider: size(".cv-run-title"),
+                   figure: contour && contour._fullLayout ? contour._fullLayout.font.size : null,
+                   tabs: size('[data-testid="stMain"] [data-testid="stButtonGroup"] button p')};
+      return Object.values(out).every((v) => v) ? out : null;
+    }"""
     open_app(page, streamlit_server)
-    before = page.evaluate(sizes_js)
+    before = page.wait_for_function(sizes_js, timeout=20_000).json_value()
     open_app(page, streamlit_server, "present=1")
-    after = page.evaluate(sizes_js)
+    page.wait_for_function(f"() => {{ const s = ({sizes_js})(); return s && s.bar > {before['bar']}; }}",
+                           timeout=20_000)
+    after = page.wait_for_function(sizes_js, timeout=20_000).json_value()
     for name in before:
         assert after[name] > 1.2 * before[name], (name, before, after)
