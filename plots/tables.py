@@ -186,6 +186,8 @@ def _steps_cell(reach: np.ndarray) -> int | str:
 
 def _status(converged: np.ndarray, k: np.ndarray) -> str:
     n, diverged = len(k), k >= 0
+    if n and (k == 0).all():  # no step was taken: f is undefined at the start (not a divergence)
+        return "not started: f is undefined at the start"
     if n == 1:
         return f"diverged at step {int(k[0])}" if diverged[0] else "converged" if converged[0] else "running"
     if converged.all():

@@ -593,6 +593,7 @@ def test_hint_for_a_start_outside_the_formulas_domain():
     (row,) = summary_rows(s, [RunView("sgd", PALETTE[0], tr, optimizer="sgd")])
     assert "outside the formula's domain" in row["hint"] and "smaller" not in row["hint"]
     assert row["hint"] == UNDEFINED_START  # one plain sentence, the same the curves show
+    assert row["status"] == "not started: f is undefined at the start"  # not "diverged at step 0"
 
 
 @pytest.fixture(scope="module")
