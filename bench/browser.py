@@ -197,15 +197,14 @@ def _js_profile(page, presses: int) -> dict[str, float]:
 
 # Frames per second of the canvas's in-browser redraws (ui/canvas/canvas.js), driven inside the page so Python's
 # round trips do not count: `drive(i)` moves something (the scrubber, a live slider, or nothing while Play runs) on
-# each animation frame, and a frame counts when the contour has finished moving (`plotly_animated`/`_restyle`).
+# each animation frame, and a frame counts when the canvas has redrawn every view at a step (its `cv-drawn` event).
 _FPS_JS = """async ([mode, frames]) => {
-  const gd = document.querySelector('.cv-chart[data-chart="contour"]');
   const scrub = document.querySelector(".cv-scrub");
+  const root = scrub.closest(".cv-root");  // the comparison's canvas (the sidebar's first one only loads plotly.js)
   const live = document.querySelector(".cv-slider input");
   const times = [];
   const onDraw = () => times.push(performance.now());
-  gd.on("plotly_restyle", onDraw);
-  gd.on("plotly_animated", onDraw);  // the canvas moves SVG scatter traces with Plotly.animate
+  root.addEventListener("cv-drawn", onDraw);
   const total = Number(scrub.max);
   const drive = {
     scrub: (i) => { scrub.value = String(i % (total + 1)); scrub.dispatchEvent(new Event("input")); },
@@ -219,8 +218,7 @@ _FPS_JS = """async ([mode, frames]) => {
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
   if (mode === "play") document.querySelector(".cv-play").click();
-  gd.removeListener("plotly_restyle", onDraw);
-  gd.removeListener("plotly_animated", onDraw);
+  root.removeEventListener("cv-drawn", onDraw);
   const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
   const median = gaps.length ? gaps[Math.floor(gaps.length / 2)] : NaN;
   return {redraws: times.length, seconds: (times[times.length - 1] - times[0]) / 1e3, median_gap_ms: median,

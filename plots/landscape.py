@@ -123,15 +123,17 @@ def contour_figure(
 
     The filled contour is the grid's background image (see :mod:`plots.raster`); an invisible trace carries
     its colour bar. Trace order: colour bar, overlays (gradient field, eigen directions), then per run: path,
-    start, end, diverged and escaped (only if any), the Polyak paths, then the step markers (``step`` given), the
+    start, end, diverged and escaped (only if any); then the step markers (``step`` given), the Polyak paths, the
     minima and saddles (on top, so that a run ending there does not hide them) and the animated markers
     (``animate``, Plotly frames for a standalone HTML file). Every trace carries ``meta = {"role": ...}``, and a
     run's traces also ``"run": index``. The axes are fixed to ``surface.bounds``.
 
     ``live`` draws the figure for the canvas, whose browser side moves the step (:mod:`plots.animation`): each
-    whole path is drawn faint, a "grown" copy on top shows it up to ``step``, and the step arrows are traces (one
-    per arrow kind and run, role "arrow") that the browser moves instead of annotations. A click anywhere on the
-    plot area sets the start (``clickmode`` stays off: the canvas reads the click's pixel itself).
+    whole path is drawn faint, a "grown" copy (one per run, after every run's path) shows it up to ``step``, and
+    the step arrows are traces (one per arrow kind and run, role "arrow") that the browser moves instead of
+    annotations. The traces the step moves (grown, step, arrow: :data:`MOVING_ROLES`) are consecutive, so the
+    canvas can draw them as a layer of their own (:func:`moving_layer`). A click anywhere on the plot area sets the
+    start (``clickmode`` stays off: the canvas reads the click's pixel itself).
     """
     data: list[dict] = []
     layout = _layout(surface, font_scale, animate=animate, live=live)
@@ -142,12 +144,12 @@ def contour_figure(
         data += layers.gradient_field_traces(surface)
     if overlays.eigen_directions:
         data += layers.eigen_direction_traces(surface)
-    for i, (run, dash) in enumerate(zip(runs, follower_dashes(runs), strict=True)):
+    dashes = follower_dashes(runs)
+    for i, (run, dash) in enumerate(zip(runs, dashes, strict=True)):
         data += _run_traces(i, run, surface.bounds, markers=overlays.markers, dash=dash, faint=live)
-        if live:
-            data.append(_grown_path(i, run, step or 0, markers=overlays.markers, dash=dash))
-    if overlays.polyak:  # over the raw paths, which it smooths: under them it was hidden
-        data += layers.polyak_traces(runs)
+    if live:  # what the step moves comes next, together: the canvas draws it as a layer of its own
+        data += [_grown_path(i, run, step or 0, markers=overlays.markers, dash=dash)
+                 for i, (run, dash) in enumerate(zip(runs, dashes, strict=True))]
     if step is not None:
         data += [_step_marker(i, run, step) for i, run in enumerate(runs)]
         if overlays.step_arrows:
@@ -157,6 +159,8 @@ def contour_figure(
                 else:
                     layout.setdefault("annotations", []).extend(
                         layers.step_arrow_annotations(surface, run, step, index=i))
+    if overlays.polyak:  # over the raw paths, which it smooths: under them it was hidden
+        data += layers.polyak_traces(runs)
     # Over the runs: a path that ends at a minimum or a saddle is what a lesson is about, and its end square
     # must not hide the star or the cross it reached.
     # A run resting there shows as a ring of its colour around the point: its step marker is a little larger.
@@ -168,6 +172,22 @@ def contour_figure(
         frames = moving.frames
         layout.update(moving.layout)
     return figure(data, layout, frames)
+
+
+MOVING_ROLES = ("grown", "step", "arrow")  # the traces of a live contour that the step moves
+
+
+def moving_layer(fig: go.Figure) -> list[int] | None:
+    """``[start, stop)``: the indices of the traces the step moves in a live contour figure (consecutive), or None
+    when it has none. The canvas draws them over the rest as a plot of their own and redraws only that plot as the
+    step moves; the traces from ``stop`` on (Polyak paths, minima, saddles) are drawn over them."""
+    moving = [i for i, trace in enumerate(fig.data) if (trace.meta or {}).get("role") in MOVING_ROLES]
+    if not moving:
+        return None
+    start, stop = moving[0], moving[-1] + 1
+    if moving != list(range(start, stop)):
+        raise ValueError("the traces the step moves are not consecutive: the canvas could not layer them")
+    return [start, stop]
 
 
 def _colorbar(surface: Surface, grid: SurfaceGrid) -> dict:

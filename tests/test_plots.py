@@ -27,6 +27,7 @@ from plots import (
     surface_grid,
 )
 from plots.animation import arrow_polylines, arrow_vectors, grown
+from plots.landscape import MOVING_ROLES, moving_layer
 from plots.overlays import step_vectors
 from plots.raster import LINE_ALPHA, band_colors, band_colorscale, contour_levels, png_data_uri
 from plots.runs import COINCIDE, FOLLOWER_DASHES, UNDEFINED_START, coinciding_runs, follower_dashes
@@ -346,6 +347,20 @@ def test_live_contour_draws_whole_paths_faint_and_grown_paths_to_the_step(rosen)
     assert fig.layout.showlegend is False and fig.layout.clickmode is None and not fig.layout.annotations
     assert sorted(fig.data[i].meta["arrow"] for i in roles(fig, "arrow")) == ["grad", "m", "update"]
     assert not roles(contour_figure(s, g, [r], step=t), "grown")  # files and other views: as before
+
+
+def test_the_traces_the_step_moves_form_one_layer_under_the_minima(builder_figures):
+    """The canvas redraws only the layer :func:`moving_layer` names as the step moves: it must hold every grown
+    path, step marker and arrow of the live contour and nothing else, with the runs' other traces under it and the
+    Polyak paths, minima and saddles over it."""
+    live = builder_figures[0]
+    start, stop = moving_layer(live)
+    roles_by_layer = [{(t.meta or {}).get("role") for t in live.data[a:b]}
+                      for a, b in ((0, start), (start, stop), (stop, len(live.data)))]
+    assert roles_by_layer[1] == set(MOVING_ROLES)
+    assert {"path", "start", "end", "contour"} <= roles_by_layer[0] and not roles_by_layer[0] & set(MOVING_ROLES)
+    assert roles_by_layer[2] == {"polyak-casing", "polyak", "minimum"}
+    assert moving_layer(builder_figures[2]) is None  # no step: nothing moves
 
 
 def test_arrow_polylines_match_step_vectors_at_every_step(rosen):

@@ -28,6 +28,7 @@ from plots import (
     surface_figure,
 )
 from plots.curves import KINDS as CURVE_KINDS
+from plots.landscape import moving_layer
 from plots.runs import as_xs, scaled_height
 from plots.steps import fan_arrays, ledger_series, step_data
 from surfaces import Surface
@@ -122,7 +123,7 @@ def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], 
     figures = canvas_figures(config, surface, grid, runs, step, kind)
     grow = scaled_height(1000, PRESENT_SCALE) / 1000 if config.presentation else 1.0  # larger text: taller charts
     charts = [{"id": "contour", "area": "main", "figure": figure_json(figures["contour"], fit=True), "fit": True,
-               "click": "start"}]
+               "click": "start", "layers": moving_layer(figures["contour"])}]
     if "surface3d" in figures:
         charts.append({"id": "surface3d", "area": "side", "figure": figure_json(figures["surface3d"], fit=True),
                        "height": f"calc(max(360px, 45vh) * {grow:g})"})

@@ -26,12 +26,13 @@ DEFAULT = AppConfig()
 SCENE = Scene.of(DEFAULT)
 SIZES = [(1024, 768), (1280, 720), (1600, 1000)]
 
-# The traces of canvas chart `id` ("contour", "curves", "surface3d") with meta.role `role`, decoded.
+# The traces of canvas chart `id` ("contour", "curves", "surface3d") with meta.role `role`, decoded, as drawn: in
+# the chart's own plot and in the plots layered over it (the contour's moving and top layers), in drawing order.
 _TRACES_JS = """([id, role]) => {
-  const gd = document.querySelector(`.cv-chart[data-chart="${id}"]`);
-  if (!gd || !gd._fullData) return [];
+  const plots = [document.querySelector(`.cv-chart[data-chart="${id}"]`),
+                 ...document.querySelectorAll(`.cv-layer[data-layer-of="${id}"]`)].filter((gd) => gd && gd._fullData);
   const arr = (a) => (a ? Array.from(a, (v) => (v === null || v === undefined ? NaN : Number(v))) : []);
-  return gd._fullData.filter((t) => t.meta && t.meta.role === role)
+  return plots.flatMap((gd) => gd._fullData).filter((t) => t.meta && t.meta.role === role)
     .map((t) => ({name: t.name, run: t.meta.run, x: arr(t.x), y: arr(t.y), z: arr(t.z)}));
 }"""
 
@@ -88,6 +89,32 @@ def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server
     assert traces(page, "contour", "path")[0]["x"][0] == before["x"][0]  # same start, new path
 
 
+# The contour's plot area in its own plot and in each plot layered over it: offsets, lengths and ranges of both axes.
+_AREAS_JS = """() => [document.querySelector('.cv-chart[data-chart="contour"]'),
+                      ...document.querySelectorAll('.cv-layer[data-layer-of="contour"]')].map((gd) => {
+  const l = gd._fullLayout, box = gd.getBoundingClientRect();
+  return ["xaxis", "yaxis"].map((a) => [l[a]._offset, l[a]._length, ...l[a].range]).flat()
+    .concat([box.left, box.top, l.width, l.height]);
+})"""
+
+
+def test_the_layers_over_the_contour_follow_its_plot_area_and_its_zoom(page, streamlit_server):
+    """The moving and top layers draw in the contour's own plot area: the same pixels for the same data, also
+    after a zoom (their traces are the run's grown paths, step markers, minima: misplaced, they lie)."""
+    open_app(page, streamlit_server)
+    areas = page.evaluate(_AREAS_JS)
+    assert len(areas) == 3  # the base and its two layers
+    assert all(np.allclose(a, areas[0], atol=0.5) for a in areas[1:]), areas
+    page.evaluate("""() => window.Plotly.relayout(document.querySelector('.cv-chart[data-chart="contour"]'),
+                                                 {"xaxis.range": [-3, 4], "yaxis.range": [-2, 2]})""")
+    page.wait_for_function(f"() => ({_AREAS_JS})().every((a) => Math.abs(a[2] + 3) < 1e-9)", timeout=5_000)
+    zoomed = page.evaluate(_AREAS_JS)
+    assert all(np.allclose(a, zoomed[0], atol=0.5) for a in zoomed[1:]), zoomed
+    assert zoomed[0][2:4] == [-3, 4]
+    grown = traces(page, "contour", "grown")
+    assert grown and all(len(finite(t["x"])) == DEFAULT.steps + 1 for t in grown)  # still drawn after the zoom
+
+
 # --------------------------------------------------------------------------------------------------- steps
 
 
@@ -117,8 +144,8 @@ def test_scrubbing_moves_every_view_without_a_rerun(page, streamlit_server):
     assert len(traces(page, "contour", "path")[0]["x"]) == DEFAULT.steps + 1  # the whole path stays, faint
     in_3d = traces(page, "surface3d", "step")
     assert [(m["x"][0], m["y"][0]) for m in in_3d] == [(m["x"][0], m["y"][0]) for m in markers]
-    cursor = page.evaluate("() => document.querySelector('.cv-chart[data-chart=\"curves\"]')._fullLayout.shapes[0].x0")
-    assert cursor == t
+    cursor = page.evaluate(_CURSOR_JS)
+    assert cursor["step"] == str(t) and cursor["left"] == pytest.approx(cursor["at_t"], abs=0.5), cursor
     arrows = traces(page, "contour", "arrow")
     assert arrows and all(a["x"][0] == pytest.approx(paths[a["run"]][t, 0], rel=1e-5) for a in arrows)
     row = page.locator(".cv-ledger tr").nth(1).inner_text()
@@ -140,8 +167,17 @@ def test_scrubbing_moves_every_view_without_a_rerun(page, streamlit_server):
     screenshot(page, "canvas-scrubbed")
 
 
+# The curves' step cursor (a line the canvas places itself): its step, and its left edge against the x axis's t.
+_CURSOR_JS = """() => {
+  const line = document.querySelector(".cv-cursor");
+  const l = document.querySelector('.cv-chart[data-chart="curves"]')._fullLayout, step = line.dataset.step;
+  return {step, left: parseFloat(line.style.left), at_t: l.xaxis._offset + l.xaxis.l2p(Number(step)),
+          hidden: line.hidden};
+}"""
+
 _PLAYING_JS = """() => {
-  const contour = document.querySelector('.cv-chart[data-chart="contour"]')._fullData;
+  const contour = [document.querySelector('.cv-chart[data-chart="contour"]'),
+                   ...document.querySelectorAll('.cv-layer[data-layer-of="contour"]')].flatMap((gd) => gd._fullData);
   const role = (r) => contour.filter((t) => t.meta && t.meta.role === r);
   const finite = (a) => Array.from(a).filter((v) => v !== null && Number.isFinite(Number(v))).length;
   return {step: Number(document.querySelector(".cv-scrub").value),
@@ -207,8 +243,9 @@ def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page,
     for k in range(1, 9):  # drag left: smaller learning rates
         page.mouse.move(x0 - k * (x0 - box["x"]) / 10, y)
         page.wait_for_timeout(60)
+        # the page shows the last step: the grown path is the whole path of the value under the thumb
         seen.append((page.locator(".cv-run").first.locator(".cv-slider-value").inner_text(),
-                     tuple(traces(page, "contour", "path")[0]["x"])))
+                     tuple(traces(page, "contour", "grown")[0]["x"])))
     assert script_runs(page) == runs, "the drag ran the script"
     distinct = {path for _, path in seen}
     assert len(distinct) >= 3, [label for label, _ in seen]

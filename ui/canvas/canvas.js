@@ -2,6 +2,8 @@
 //
 // A thin renderer and event relay. Python sends plotly.js figures and every step's numbers; this module
 //  * draws each chart once and afterwards updates it in place with Plotly.react (the plot div survives reruns);
+//  * draws the contour as three stacked plots over one plot area (see "layers"), so that a step redraws only the
+//    few traces it moves;
 //  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
 //    step arrows, the curves' cursor, the 3D markers, the ledger and, on a surface made of examples, each run's
 //    model (its line, boundary or curve at every step, or at evenly spread frames when that is too much);
@@ -79,11 +81,6 @@ function modelAt(model, t, total, hidden) {
   return hidden ? { x: new Float32Array(x.length).fill(NaN), y: new Float32Array(y.length).fill(NaN) } : { x, y };
 }
 
-function lastFinite(xs, ys) {
-  for (let i = xs.length - 1; i >= 0; i -= 1) if (Number.isFinite(xs[i]) && Number.isFinite(ys[i])) return [[xs[i]], [ys[i]]];
-  return [[], []];
-}
-
 const fmt = (v) => (Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : "—");
 const fmtVec = (a, b) => (Number.isFinite(a) && Number.isFinite(b) ? `(${fmt(a)}, ${fmt(b)})` : "—");
 
@@ -124,17 +121,28 @@ function build(parent) {
 
 // ------------------------------------------------------------------------------------------- charts
 
+// A chart is a box holding its plot div (the "base": axes, image, hover, clicks) and, for a layered spec, the
+// plots stacked over it (LAYERS) and, for a chart with a step cursor, the cursor line.
 function chartFor(s, spec) {
   let chart = s.charts.get(spec.id);
   if (!chart) {
-    const div = el("div", "cv-chart");
+    const box = el("div", "cv-box");
+    const div = el("div", "cv-chart", box);
     div.dataset.chart = spec.id;
-    chart = { div, drawn: false };
+    chart = { box, div, drawn: false, layers: [] };
     if (spec.click === "start") listenForClicks(s, div);
     s.charts.set(spec.id, chart);
   }
   const home = spec.area === "side" ? s.sideCharts : s.mainCharts;
-  if (chart.div.parentElement !== home) home.appendChild(chart.div);
+  if (chart.box.parentElement !== home) home.appendChild(chart.box);
+  if (spec.layers && !chart.layers.length) {
+    chart.layers = LAYERS.map((name) => {
+      const div = el("div", "cv-layer", chart.box);
+      div.dataset.layerOf = spec.id;
+      div.dataset.layer = name;
+      return { div, drawn: false };
+    });
+  }
   chart.spec = spec;
   chart.div.style.height = spec.height || "";
   return chart;
@@ -144,10 +152,10 @@ function chartFor(s, spec) {
 // and the curve-kind buttons just above the curves. Nodes are moved only when the order differs.
 function orderCharts(s, charts) {
   for (const home of [s.mainCharts, s.sideCharts]) {
-    const wanted = charts.filter((c) => c.div.parentElement === home).map((c) => c.div);
+    const wanted = charts.filter((c) => c.box.parentElement === home).map((c) => c.box);
     const curves = s.charts.get("curves");
-    if (home === s.sideCharts && curves && curves.div.parentElement === home) {
-      wanted.splice(wanted.indexOf(curves.div), 0, s.kinds);
+    if (home === s.sideCharts && curves && curves.box.parentElement === home) {
+      wanted.splice(wanted.indexOf(curves.box), 0, s.kinds);
     }
     if (wanted.some((node, i) => home.children[i] !== node)) wanted.forEach((node) => home.appendChild(node));
   }
@@ -188,6 +196,102 @@ function listenForClicks(s, div) {
 
 function send(s, event) {
   if (s.setTriggerValue) s.setTriggerValue("action", event);
+}
+
+// ------------------------------------------------------------------------------------------- layers
+//
+// plotly.js redraws a whole plot for any change of its data: every trace's defaults and calc, the image, the
+// axes. A step moves only a few traces (each run's grown path, its step marker, its arrows), so a layered chart's
+// spec names them, `layers: [a, b]`: traces [0, a) are drawn in the base, [a, b) in the "moving" plot over it and
+// [b, n) in the "top" plot over that (minima and saddles stay over the runs). The two upper plots are see-through,
+// take no pointer events (hover, zoom and clicks are the base's) and follow the base's plot area exactly: its
+// size, its margins as drawn, its axes' domains and ranges, also while a zoom or pan is dragged.
+const LAYERS = ["moving", "top"];
+const SEE_THROUGH = { paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", showlegend: false,
+                      hovermode: false, dragmode: false };
+
+// The figure's traces for each plot of a chart: [base, moving, top] for a layered one, else [all].
+function splitTraces(chart, data) {
+  const layers = chart.spec.layers;
+  return layers ? [data.slice(0, layers[0]), data.slice(layers[0], layers[1]), data.slice(layers[1])] : [data];
+}
+
+// The plot (div) holding a chart's trace `index` (a figure index), and the trace's index in that plot.
+function plotOf(chart, index) {
+  const layers = chart.spec.layers;
+  if (!layers || index < layers[0]) return [chart.div, index];
+  return index < layers[1] ? [chart.layers[0].div, index - layers[0]] : [chart.layers[1].div, index - layers[1]];
+}
+
+// The base's plot area, as an upper plot's layout: what the base drew (margins after automargin, the axes'
+// domains after the equal-aspect constraint, ranges after a zoom), with explicit sizes and no axes of its own.
+function followLayout(full, ranges) {
+  const axis = (a, range) => ({ range: (range || a.range).slice(), domain: a.domain.slice(), autorange: false,
+                                visible: false, fixedrange: true });
+  const size = full._size;
+  return { width: full.width, height: full.height, autosize: false,
+           margin: { l: size.l, r: size.r, t: size.t, b: size.b, pad: 0, autoexpand: false },
+           xaxis: axis(full.xaxis, ranges && ranges.x), yaxis: axis(full.yaxis, ranges && ranges.y) };
+}
+
+function followBase(s, chart, ranges) {
+  const full = chart.div._fullLayout;
+  if (!full || !full._size) return;
+  const wanted = followLayout(full, ranges);
+  const key = JSON.stringify(wanted);
+  for (const layer of chart.layers) {
+    if (!layer.drawn || layer.key === key) continue;
+    layer.key = key;
+    s.Plotly.relayout(layer.div, wanted);
+  }
+}
+
+async function drawLayers(s, chart, traces, layout) {
+  const own = { ...SEE_THROUGH, font: layout.font, uirevision: layout.uirevision, ...followLayout(chart.div._fullLayout) };
+  for (const [k, layer] of chart.layers.entries()) {
+    await s.Plotly.react(layer.div, traces[k + 1], own, { ...CONFIG, staticPlot: true });
+    layer.drawn = true;
+    layer.key = JSON.stringify(followLayout(chart.div._fullLayout));
+  }
+  if (!chart.following) { // once per base: after each of its draws, and while a zoom or pan is dragged
+    chart.following = true;
+    chart.div.on("plotly_afterplot", () => followBase(s, chart));
+    chart.div.on("plotly_relayouting", (e) => {
+      const range = (name) => (e[`${name}.range[0]`] !== undefined ? [e[`${name}.range[0]`], e[`${name}.range[1]`]] : null);
+      followBase(s, chart, { x: range("xaxis"), y: range("yaxis") });
+    });
+  }
+}
+
+// ------------------------------------------------------------------------------------------- the step cursor
+//
+// The curves' step cursor is the figure's first shape (Python's line style); moving a shape makes plotly.js
+// redraw the whole plot, so the canvas takes it out of the figure and draws it as a line of its own, placed
+// through the axes' own l2p.
+const DASHES = { dot: "dotted", dash: "dashed", solid: "solid" };
+
+function takeCursor(chart, layout) {
+  const shape = (layout.shapes || [])[0];
+  if (!shape) return (chart.cursor = null);
+  layout.shapes = layout.shapes.slice(1);
+  if (!chart.cursorLine) chart.cursorLine = el("div", "cv-cursor", chart.box);
+  const line = shape.line || {};
+  chart.cursorLine.style.borderLeft = `${line.width || 1}px ${DASHES[line.dash] || "solid"} ${line.color || "#555"}`;
+  return (chart.cursor = shape);
+}
+
+function placeCursor(chart, step) {
+  const line = chart.cursorLine;
+  const full = chart.div._fullLayout;
+  if (!line) return;
+  line.hidden = !chart.cursor || !full || !full.xaxis;
+  if (line.hidden) return;
+  const x = full.xaxis._offset + full.xaxis.l2p(step);
+  line.hidden = !(x >= full.xaxis._offset && x <= full.xaxis._offset + full.xaxis._length);
+  line.style.left = `${x}px`;
+  line.style.top = `${full.yaxis._offset}px`;
+  line.style.height = `${full.yaxis._length}px`;
+  line.dataset.step = String(step);
 }
 
 // ------------------------------------------------------------------------------------------- the step
@@ -277,10 +381,11 @@ function stepUpdates(s) {
     put("contour", contour.grown, { x: grownPath(path.x, path, t), y: grownPath(path.y, path, t) });
     put("contour", contour.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t) });
     const dragged = Boolean(s.drag && s.drag.run === r);
-    if (dragged) {
-      put("contour", contour.path, { x: path.x, y: path.y });
-      const [ex, ey] = lastFinite(path.x, path.y);
-      put("contour", contour.end, { x: ex, y: ey });
+    if (dragged && !s.drag.hidden) {
+      // the run's own whole path and end give way to the fan member's grown path, once per drag (they lie in the
+      // base, which is slow to redraw); the rerun on release draws them again
+      put("contour", contour.path, { x: [], y: [] });
+      put("contour", contour.end, { x: [], y: [] });
     }
     for (const [key, lines] of Object.entries(run.arrows || {})) {
       // the arrows belong to the run's own path: hidden while a fan member stands in for it
@@ -301,19 +406,21 @@ function stepUpdates(s) {
     }
     if (run.model) put("model", (run.traces.model || {}).model, modelAt(run.model, t, run.path.block - 2, dragged));
   });
+  if (s.drag) s.drag.hidden = true;
   return updates;
 }
 
-// SVG scatter traces take plotly.js's animation path (only their points move, about twice as fast as a restyle,
-// which recomputes and redraws the whole plot); WebGL and 3D traces need a restyle.
-const STILL = { frame: { duration: 0, redraw: false }, transition: { duration: 0 }, mode: "immediate" };
-
-function moveTraces(s, gd, u) {
-  if (u.indices.every((i) => gd._fullData[i] && gd._fullData[i].type === "scatter")) {
-    const data = u.indices.map((_, k) => Object.fromEntries(Object.entries(u.attrs).map(([n, v]) => [n, v[k]])));
-    return s.Plotly.animate(gd, { data, traces: u.indices }, STILL).catch(() => {}); // a newer frame interrupted it
-  }
-  return s.Plotly.restyle(gd, u.attrs, u.indices);
+// One restyle per plot with changed traces. (Plotly.animate is not used: it draws on the next animation frame and
+// still recomputes every trace of its plot; a restyle of the small moving layer is done at once.)
+function moveTraces(s, chart, u) {
+  const byPlot = new Map();
+  u.indices.forEach((index, k) => {
+    const [gd, local] = plotOf(chart, index);
+    const p = byPlot.get(gd) || byPlot.set(gd, { indices: [], attrs: {} }).get(gd);
+    p.indices.push(local);
+    for (const [name, values] of Object.entries(u.attrs)) (p.attrs[name] = p.attrs[name] || [])[p.indices.length - 1] = values[k];
+  });
+  return [...byPlot].map(([gd, p]) => s.Plotly.restyle(gd, p.attrs, p.indices));
 }
 
 // One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
@@ -328,15 +435,13 @@ function drawStep(s) {
   const pending = [];
   for (const [id, u] of Object.entries(stepUpdates(s))) {
     const chart = s.charts.get(id);
-    if (chart && chart.drawn) pending.push(moveTraces(s, chart.div, u));
+    if (chart && chart.drawn) pending.push(...moveTraces(s, chart, u));
   }
-  const cursor = s.charts.get("curves");
-  if (cursor && cursor.drawn && (cursor.div.layout.shapes || []).length) {
-    pending.push(s.Plotly.relayout(cursor.div, { "shapes[0].x0": s.step, "shapes[0].x1": s.step }));
-  }
+  for (const chart of s.charts.values()) placeCursor(chart, s.step);
   drawLedger(s);
   s.drawing = Promise.all(pending).finally(() => {
     s.drawing = null;
+    s.root.dispatchEvent(new CustomEvent("cv-drawn", { detail: { step: s.step } })); // for the benchmark: a frame
     if (s.redraw) {
       s.redraw = false;
       drawStep(s);
@@ -346,6 +451,8 @@ function drawStep(s) {
 
 // ------------------------------------------------------------------------------------------- ledger, sliders
 
+// The table is built when its runs or columns change; a step only rewrites the texts that differ (a table built
+// anew on every frame made the browser lay out the whole page each time).
 function drawLedger(s) {
   const ledger = s.data.ledger;
   if (!ledger) return;
@@ -355,25 +462,36 @@ function drawLedger(s) {
   }
   s.ledgerTitle.textContent = `Step-by-step ledger at step ${s.step}` + (s.drag ? " (of the runs as set)" : "");
   const head = ["run", "step", ...ledger.columns];
-  const rows = [head, ...ledger.runs.map((run) => {
+  const shape = JSON.stringify([head, ledger.runs.map((run) => [run.label, run.color])]);
+  if (s.ledgerShape !== shape) {
+    s.ledgerShape = shape;
+    // text only (textContent): a run's label is the user's own text
+    const line = (tag, texts) => {
+      const tr = document.createElement("tr");
+      return [tr, texts.map((text) => {
+        const cell = el(tag, "", tr);
+        cell.textContent = text;
+        return cell;
+      })];
+    };
+    const [top] = line("th", head);
+    const rows = ledger.runs.map((run) => line("td", head.map(() => "")));
+    rows.forEach(([, cells], i) => (cells[0].style.borderLeft = `4px solid ${ledger.runs[i].color}`));
+    s.table.replaceChildren(top, ...rows.map(([tr]) => tr));
+    s.ledgerCells = rows.map(([, cells]) => cells);
+  }
+  ledger.runs.forEach((run, i) => {
     const last = run.values[ledger.columns[0]].length - 1;
     const t = Math.min(s.step, last);
-    return [run.label, String(t), ...ledger.columns.map((c) => {
+    const texts = [run.label, String(t), ...ledger.columns.map((c) => {
       const v = run.values[c];
       return ledger.vectors.includes(c) ? fmtVec(v[2 * t], v[2 * t + 1]) : fmt(v[t]);
     })];
-  })];
-  // text only (textContent): a run's label is the user's own text
-  s.table.replaceChildren(...rows.map((cells, i) => {
-    const tr = document.createElement("tr");
-    cells.forEach((text, j) => {
-      const cell = document.createElement(i === 0 ? "th" : "td");
-      cell.textContent = text;
-      if (i > 0 && j === 0) cell.style.borderLeft = `4px solid ${ledger.runs[i - 1].color}`;
-      tr.appendChild(cell);
+    texts.forEach((text, j) => {
+      const cell = s.ledgerCells[i][j];
+      if (cell.textContent !== text) cell.textContent = text;
     });
-    return tr;
-  }));
+  });
 }
 
 // One row per run under the contour: its colour and label (the contour's legend), and its live sliders.
@@ -397,7 +515,8 @@ function drawRuns(s) {
       input.addEventListener("input", () => {
         const member = Number(input.value);
         value.textContent = slider.labels[member];
-        s.drag = { run: run.run, member, slider };
+        const hidden = Boolean(s.drag && s.drag.run === run.run && s.drag.hidden);
+        s.drag = { run: run.run, member, slider, hidden };
         schedule(s);
       });
       input.addEventListener("change", () => {
@@ -484,8 +603,8 @@ async function update(s, data) {
   const ids = new Set(data.charts.map((c) => c.id));
   for (const [id, chart] of s.charts) {
     if (!ids.has(id)) {
-      if (s.Plotly) s.Plotly.purge(chart.div);
-      chart.div.remove();
+      if (s.Plotly) [chart.div, ...chart.layers.map((layer) => layer.div)].forEach((div) => s.Plotly.purge(div));
+      chart.box.remove();
       s.charts.delete(id);
     }
   }
@@ -509,11 +628,12 @@ async function update(s, data) {
         for (const [name, values] of Object.entries(u.attrs)) if (values[k] !== undefined) figure.data[index][name] = values[k];
       });
     }
-    if (chart.spec.id === "curves" && data.player && (figure.layout.shapes || []).length) {
-      figure.layout.shapes[0].x0 = figure.layout.shapes[0].x1 = s.step;
-    }
-    await s.Plotly.react(chart.div, figure.data, figure.layout, CONFIG);
+    if (chart.spec.id === "curves" && data.player) takeCursor(chart, figure.layout);
+    const traces = splitTraces(chart, figure.data);
+    await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
+    if (chart.spec.layers) await drawLayers(s, chart, traces, figure.layout);
     chart.drawn = true;
+    placeCursor(chart, s.step);
   }
   if (data.player) {
     s.scrub.value = String(s.step);
