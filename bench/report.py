@@ -109,7 +109,7 @@ def findings(sections: Sequence[Section]) -> list[str]:
         script = f"; AppTest's script run for the same change: {median(apptest.data['steps_change_s']) * 1e3:.0f} ms" \
             if apptest and apptest.data.get("steps_change_s") else ""
         profile = page.data.get("js_profile_ms_per_press", {})
-        plotly = sum(ms for name, ms in profile.items() if name.startswith("PlotlyChart"))
+        plotly = sum(ms for name, ms in profile.items() if name.startswith(("PlotlyChart", "plotly-")))
         draws = [median([p["charts"][i][2] for p in presses]) for i in range(len(presses[0]["charts"]))]
         kinds = [c[0] for c in presses[0]["charts"]]
         gl_text = ", ".join(f"`{k}` {v:.0f} ms" for k, v in list(webgl_calls(profile).items())[:3]) or "none"
@@ -128,31 +128,33 @@ def findings(sections: Sequence[Section]) -> list[str]:
             f"draw calls (beforeplot → afterplot): {draw_text}. WebGL: {webgl_ms(profile):.0f} ms ({gl_text}). "
             f"Per press the app costs the machine {machine_ms:.0f} CPU-ms (the page's renderer {page_ms:.0f}, the "
             f"server {server_ms:.0f}) against the minimal page's {floor_machine_ms:.0f}: on 2 cores no scheduling "
-            f"finishes that in less than about {machine_ms / 2:.0f} ms. Streamlit replaces every chart whose "
-            f"figure changed ({replaced:.0f} of {len(kinds)} per press here, and the minimal page's one): "
-            "plotly.js draws each anew (`newPlot`), so its incremental update (`Plotly.react`) never applies. "
-            "One-off measurements (2026-11-23, not repeated by `make bench`): in a bare page, drawing the contour "
-            "figure anew cost the renderer ~100 CPU-ms and updating it with `Plotly.react` ~69; in the app, "
-            "taking away one part at a time saved this much renderer CPU per press: the whole contour chart ~300 "
-            "ms, the curves chart ~75, the summary table, ledger and export ~65; inside the contour the probe grid "
-            "~70 (hover and click-to-start), the animation frames and controls ~60, the path markers ~60, the "
-            "legend ~25, and the margin auto-expansion of both charts ~75 (a second draw when a legend or tick "
-            "labels need more room than the margin; how many rows a legend wraps into is known only in the "
-            "browser). Each is a feature or needs one, and even all of them together would leave the press far "
-            "above 150 ms, so none was removed. The contour chart is drawn twice per press, the curves chart once: "
-            "with animation frames in the figure, Streamlit's chart element updates the freshly drawn chart once "
-            "more (without frames it is drawn once; one-off, 2026-11-23). On the server, a py-spy profile showed "
-            "Streamlit's full `gc.collect()` after every script run walking every object the imports had made, "
-            "about 50 ms of CPU per press: the app now freezes those once (`gc.freeze()` in `app.py`), and server "
-            "CPU per press fell from 175 to about 140 ms (server memory stayed flat over 60 presses). "
-            "What was cut on 2026-11-23 (one-off measurements in Chromium of the contour figure alone, not "
-            "repeated by `make bench`: 90 → 55 ms per redraw): "
-            "plotly.js's contour trace (its filled bands are now one image, made once per surface), the click grid "
-            "(30 × 30 → 21 × 21 invisible points), and on the server the figure building (68 → 35 ms: the image "
-            "cached, frames as dicts, a slim template; 160 → 63 KB of JSON). On the server, building the figures "
-            "without plotly.py's validation was tried (one-off): the script run fell from 105 to 82 ms, about 5 % "
-            "of a press, so validation was kept."
+            f"finishes that in less than about {machine_ms / 2:.0f} ms. The canvas keeps its charts ({replaced:.0f} "
+            f"of {len(kinds)} replaced per press; the minimal page's `st.plotly_chart` replaces its one) and "
+            "updates them with `Plotly.react`, but a press on Steps changes everything drawn: every run's path, "
+            "the fan of paths behind each live slider, the curves, the ledger. Cut on the server on 2026-12-01 "
+            "(one-off measurements under AppTest, a rerun with nothing changed 133 → 63 ms CPU): figures built as "
+            "plain dicts without plotly.py's validation (tests check them against it), the canvas's JSON written "
+            "by its own encoder, runs, fans and grids memoised on the frozen config records instead of "
+            "`st.cache_data` (which pickled every argument), closed expanders drawing no widgets. Earlier "
+            "(2026-11-23): Streamlit's full `gc.collect()` after every script run walked every object the imports "
+            "had made, about 50 ms of CPU per press, so the app freezes those once (`gc.freeze()`); the contour's "
+            "filled bands are one image, made once per surface."
         )
+        fps = page.data.get("fps") or {}
+        if fps:
+            out.append(
+                f"**In the browser, with no server round trip**: scrubbing {fps['scrub']['fps']:.0f} redraws a "
+                f"second, Play {fps['play']['fps']:.0f} (at 1× it shows 30 steps a second), a live slider's drag "
+                f"{fps['drag']['fps']:.0f}. plotly.js redraws a whole plot for any change of its data, so the "
+                "traces a step moves (grown paths, step markers, arrows) are a layer of their own over the contour, "
+                "painted on a 2D canvas. One-off measurements on 2026-12-01, this machine, per frame: those traces "
+                "moved with `Plotly.animate` inside the contour's plot ~35 ms plus a frame's wait (18 redraws a "
+                "second), restyled as a small plot of their own 15–22 ms, painted on the 2D canvas 1.2 ms; the "
+                "curves' cursor moved as a Plotly shape 17 ms (now a line the canvas places); the ledger built "
+                "anew, a layout of the whole page (now its texts are rewritten in place). A drag also redraws the "
+                "curves chart with the dragged run's curve (a Plotly restyle, about 20 ms here)"
+                + (": that is what holds the drag below 30." if fps["drag"]["fps"] < 30 else ".")
+            )
         loads = "; ".join(
             f"{label}: script done at {load['idle'] / 1e3:.1f} s, first chart at {load['firstChart'] / 1e3:.1f} s"
             for label, load in zip(("first visit", "second visit"), page.data["loads"], strict=True)
@@ -160,15 +162,10 @@ def findings(sections: Sequence[Section]) -> list[str]:
         floor_load = floor["loads"][1]["at"] / 1e3 if floor else math.nan
         out.append(
             f"**Page load** ({loads} after navigation; the minimal page: first chart at {floor_load:.1f} s on its "
-            "second visit): most of the wait comes after the script has finished, while the browser fetches, parses "
-            "and runs Streamlit's Plotly chunk (4.5 MB of JavaScript), which even the minimal page pays. Starting "
-            "that chunk sooner (an empty chart first in the script, removed at its end) was tried on 2026-11-23: "
-            "the chunk arrived 0.1–0.4 s sooner but the first chart only 0.1–0.3 s, within the run-to-run noise, "
-            "so it was not kept. Sampled on 2026-11-23 (one-off): from the script's start to the first chart the "
-            "page's main thread had no idle moment; per second-visit load it ran Plotly's chunk 654 ms (the "
-            "minimal page's: 333, mostly evaluating plotly.js), React 263 ms, the Markdown and KaTeX of the labels "
-            "174 ms and forced layouts (`getBoundingClientRect`) 167 ms. Beyond the chunk's own cost, the work of "
-            "the page's other elements, not the network, decides when the first chart appears."
+            "second visit): most of the wait comes after the script has finished, while the browser parses and "
+            "runs plotly.js (4.6 MB of JavaScript, from `static/`; a chart-less canvas at the top of the sidebar "
+            "starts loading it before the runs are computed) and then draws the first figures; the minimal page "
+            "pays the same for Streamlit's own Plotly chunk."
         )
     return out
 

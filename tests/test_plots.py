@@ -363,6 +363,27 @@ def test_the_traces_the_step_moves_form_one_layer_under_the_minima(builder_figur
     assert moving_layer(builder_figures[2]) is None  # no step: nothing moves
 
 
+# What the canvas's painter of the moving layer reads (ui/canvas/canvas.js, paintLayer): a moving trace that said
+# anything else (another symbol, a fill, a text position) would be drawn other than it says.
+PAINTED = {"type": {"scatter", "scattergl"}, "mode": {"lines", "markers", "lines+markers", "lines+text"},
+           "textposition": {"top center"}}
+PAINTED_KEYS = {"type", "x", "y", "mode", "name", "legendgroup", "showlegend", "meta", "line", "marker", "opacity",
+                "hoverinfo", "hovertemplate", "text", "textposition", "textfont"}
+PAINTED_PARTS = {"line": {"color", "width", "dash"}, "marker": {"color", "size", "line"}, "textfont": {"color"}}
+
+
+def test_the_moving_layer_says_only_what_the_canvas_paints(builder_figures):
+    live = builder_figures[0]
+    start, stop = moving_layer(live)
+    for trace in (live.data[i].to_plotly_json() for i in range(start, stop)):
+        assert set(trace) <= PAINTED_KEYS, set(trace) - PAINTED_KEYS
+        for key, allowed in PAINTED.items():
+            assert trace.get(key, next(iter(allowed))) in allowed, (key, trace.get(key))
+        for part, keys in PAINTED_PARTS.items():
+            assert set(trace.get(part, {})) <= keys, (part, trace.get(part))
+        assert set(trace.get("marker", {}).get("line", {})) <= {"color", "width"}
+
+
 def test_arrow_polylines_match_step_vectors_at_every_step(rosen):
     """The browser's arrows for all steps at once are the single-step vectors of plots.overlays, step by step."""
     s, _ = rosen

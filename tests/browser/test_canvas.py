@@ -17,7 +17,7 @@ from conftest import expect_rerun, open_app, screenshot, script_runs, wait_for_r
 from test_app_browser import assert_clean_layout, data_to_client, open_run, press_slider, query_of, sidebar_widget
 
 from plots.runs import as_xs
-from ui.compute import Scene, scene_run
+from ui.compute import Scene, make_surface, scene_run
 from ui.config import AppConfig, RunConfig
 
 pytestmark = pytest.mark.browser
@@ -25,16 +25,19 @@ pytestmark = pytest.mark.browser
 DEFAULT = AppConfig()
 SCENE = Scene.of(DEFAULT)
 SIZES = [(1024, 768), (1280, 720), (1600, 1000)]
+DEFAULT_BOUNDS = make_surface(DEFAULT.surface, DEFAULT.surface_params).bounds
 
 # The traces of canvas chart `id` ("contour", "curves", "surface3d") with meta.role `role`, decoded, as drawn: in
-# the chart's own plot and in the plots layered over it (the contour's moving and top layers), in drawing order.
-_TRACES_JS = """([id, role]) => {
-  const plots = [document.querySelector(`.cv-chart[data-chart="${id}"]`),
-                 ...document.querySelectorAll(`.cv-layer[data-layer-of="${id}"]`)].filter((gd) => gd && gd._fullData);
+# the chart's own plot and in the layers over it (the contour's moving layer, painted, and its top plot), in
+# drawing order.
+_DRAWN_JS = """(id) => [document.querySelector(`.cv-chart[data-chart="${id}"]`),
+                        ...document.querySelectorAll(`.cv-layer[data-layer-of="${id}"]`)]
+  .flatMap((layer) => (layer && (layer._fullData || layer.__traces)) || [])"""
+_TRACES_JS = f"""([id, role]) => {{
   const arr = (a) => (a ? Array.from(a, (v) => (v === null || v === undefined ? NaN : Number(v))) : []);
-  return plots.flatMap((gd) => gd._fullData).filter((t) => t.meta && t.meta.role === role)
-    .map((t) => ({name: t.name, run: t.meta.run, x: arr(t.x), y: arr(t.y), z: arr(t.z)}));
-}"""
+  return ({_DRAWN_JS})(id).filter((t) => t.meta && t.meta.role === role)
+    .map((t) => ({{name: t.name, run: t.meta.run, x: arr(t.x), y: arr(t.y), z: arr(t.z)}}));
+}}"""
 
 
 def traces(page, chart: str, role: str) -> list[dict]:
@@ -90,9 +93,12 @@ def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server
 
 
 # The contour's plot area in its own plot and in each plot layered over it: offsets, lengths and ranges of both axes.
+# (The moving layer is a 2D canvas: it reports where it painted.)
 _AREAS_JS = """() => [document.querySelector('.cv-chart[data-chart="contour"]'),
                       ...document.querySelectorAll('.cv-layer[data-layer-of="contour"]')].map((gd) => {
-  const l = gd._fullLayout, box = gd.getBoundingClientRect();
+  const box = gd.getBoundingClientRect();
+  if (gd.__area) return [...gd.__area.x, ...gd.__area.y, box.left, box.top, gd.__area.width, gd.__area.height];
+  const l = gd._fullLayout;
   return ["xaxis", "yaxis"].map((a) => [l[a]._offset, l[a]._length, ...l[a].range]).flat()
     .concat([box.left, box.top, l.width, l.height]);
 })"""
@@ -113,6 +119,36 @@ def test_the_layers_over_the_contour_follow_its_plot_area_and_its_zoom(page, str
     assert zoomed[0][2:4] == [-3, 4]
     grown = traces(page, "contour", "grown")
     assert grown and all(len(finite(t["x"])) == DEFAULT.steps + 1 for t in grown)  # still drawn after the zoom
+
+
+# The colour painted at each run's step marker, read from the moving layer's own pixels (the canvas holds only
+# that layer: the contour under it does not mix in), with where the base's axes put the marker.
+_MARKER_PIXELS_JS = """() => {
+  const canvas = document.querySelector('.cv-layer[data-layer="moving"]');
+  const l = document.querySelector('.cv-chart[data-chart="contour"]')._fullLayout;
+  const ratio = canvas.width / canvas.getBoundingClientRect().width;
+  const ctx = canvas.getContext("2d");
+  return canvas.__traces.filter((t) => t.meta.role === "step").map((t) => {
+    const x = l.xaxis._offset + l.xaxis.c2p(t.x[0]), y = l.yaxis._offset + l.yaxis.c2p(t.y[0]);
+    return {run: t.meta.run, color: t.marker.color,
+            rgba: Array.from(ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data)};
+  });
+}"""
+
+
+def test_the_moving_layer_paints_each_step_marker_where_the_axes_put_it(page, streamlit_server):
+    """What the 2D canvas paints is at the data's place and in the run's colour (a misplaced painter would still
+    hand the tests the right numbers: here the pixels themselves are read)."""
+    paths = np.stack([engine_path(run) for run in DEFAULT.runs])  # (runs, T+1, 2)
+    apart = [t for t in range(1, DEFAULT.steps) if min(np.linalg.norm(paths[i, t] - paths[j, t])
+                                                      for i in range(len(paths)) for j in range(i))
+             > 0.1 * np.ptp(DEFAULT_BOUNDS[0])]  # no marker over another: a tenth of the view apart
+    open_app(page, streamlit_server, f"step={apart[0]}")
+    pixels = page.evaluate(_MARKER_PIXELS_JS)
+    assert len(pixels) == len(DEFAULT.runs)
+    for p in pixels:
+        expected = [int(p["color"][k:k + 2], 16) for k in (1, 3, 5)]
+        assert p["rgba"][3] == 255 and np.allclose(p["rgba"][:3], expected, atol=2), p
 
 
 # --------------------------------------------------------------------------------------------------- steps
@@ -175,18 +211,17 @@ _CURSOR_JS = """() => {
           hidden: line.hidden};
 }"""
 
-_PLAYING_JS = """() => {
-  const contour = [document.querySelector('.cv-chart[data-chart="contour"]'),
-                   ...document.querySelectorAll('.cv-layer[data-layer-of="contour"]')].flatMap((gd) => gd._fullData);
+_PLAYING_JS = f"""() => {{
+  const contour = ({_DRAWN_JS})("contour");
   const role = (r) => contour.filter((t) => t.meta && t.meta.role === r);
   const finite = (a) => Array.from(a).filter((v) => v !== null && Number.isFinite(Number(v))).length;
-  return {step: Number(document.querySelector(".cv-scrub").value),
+  return {{step: Number(document.querySelector(".cv-scrub").value),
           markers: role("step").map((t) => [Number(t.x[0]), Number(t.y[0])]),
           grown: role("grown").map((t) => finite(t.x)),
           in3d: document.querySelector('.cv-chart[data-chart="surface3d"]')._fullData
             .filter((t) => t.meta && t.meta.role === "step").map((t) => [Number(t.x[0]), Number(t.y[0])]),
-          ledger: document.querySelector(".cv-ledger-title").textContent};
-}"""
+          ledger: document.querySelector(".cv-ledger-title").textContent}};
+}}"""
 
 
 def test_play_moves_every_view_without_a_rerun(page, streamlit_server):

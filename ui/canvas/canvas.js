@@ -2,8 +2,8 @@
 //
 // A thin renderer and event relay. Python sends plotly.js figures and every step's numbers; this module
 //  * draws each chart once and afterwards updates it in place with Plotly.react (the plot div survives reruns);
-//  * draws the contour as three stacked plots over one plot area (see "layers"), so that a step redraws only the
-//    few traces it moves;
+//  * draws the contour as three stacked layers over one plot area (see "layers"), so that a step repaints only the
+//    few traces it moves, and those with a 2D canvas (see "the moving layer");
 //  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
 //    step arrows, the curves' cursor, the 3D markers, the ledger and, on a surface made of examples, each run's
 //    model (its line, boundary or curve at every step, or at evenly spread frames when that is too much);
@@ -137,10 +137,11 @@ function chartFor(s, spec) {
   if (chart.box.parentElement !== home) home.appendChild(chart.box);
   if (spec.layers && !chart.layers.length) {
     chart.layers = LAYERS.map((name) => {
-      const div = el("div", "cv-layer", chart.box);
+      const painted = name === "moving"; // a 2D canvas (see "the moving layer"); the others are plots
+      const div = el(painted ? "canvas" : "div", "cv-layer", chart.box);
       div.dataset.layerOf = spec.id;
       div.dataset.layer = name;
-      return { div, drawn: false };
+      return { div, drawn: false, painted };
     });
   }
   chart.spec = spec;
@@ -201,11 +202,12 @@ function send(s, event) {
 // ------------------------------------------------------------------------------------------- layers
 //
 // plotly.js redraws a whole plot for any change of its data: every trace's defaults and calc, the image, the
-// axes. A step moves only a few traces (each run's grown path, its step marker, its arrows), so a layered chart's
-// spec names them, `layers: [a, b]`: traces [0, a) are drawn in the base, [a, b) in the "moving" plot over it and
-// [b, n) in the "top" plot over that (minima and saddles stay over the runs). The two upper plots are see-through,
-// take no pointer events (hover, zoom and clicks are the base's) and follow the base's plot area exactly: its
-// size, its margins as drawn, its axes' domains and ranges, also while a zoom or pan is dragged.
+// axes (30-70 ms here for the contour). A step moves only a few traces (each run's grown path, its step marker,
+// its arrows), so a layered chart's spec names them, `layers: [a, b]`: traces [0, a) are drawn in the base,
+// [a, b) in the "moving" layer over it (a 2D canvas, painted in about a millisecond) and [b, n) in the "top" plot
+// over that (minima and saddles stay over the runs). The two upper layers are see-through, take no pointer events
+// (hover, zoom and clicks are the base's) and follow the base's plot area exactly: its size, its margins as drawn,
+// its axes' domains and ranges, also while a zoom or pan is dragged.
 const LAYERS = ["moving", "top"];
 const SEE_THROUGH = { paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", showlegend: false,
                       hovermode: false, dragmode: false };
@@ -220,7 +222,7 @@ function splitTraces(chart, data) {
 function plotOf(chart, index) {
   const layers = chart.spec.layers;
   if (!layers || index < layers[0]) return [chart.div, index];
-  return index < layers[1] ? [chart.layers[0].div, index - layers[0]] : [chart.layers[1].div, index - layers[1]];
+  return index < layers[1] ? [chart.layers[0], index - layers[0]] : [chart.layers[1].div, index - layers[1]];
 }
 
 // The base's plot area, as an upper plot's layout: what the base drew (margins after automargin, the axes'
@@ -242,16 +244,26 @@ function followBase(s, chart, ranges) {
   for (const layer of chart.layers) {
     if (!layer.drawn || layer.key === key) continue;
     layer.key = key;
-    s.Plotly.relayout(layer.div, wanted);
+    layer.area = wanted;
+    if (layer.painted) paintLayer(layer);
+    else s.Plotly.relayout(layer.div, wanted);
   }
 }
 
 async function drawLayers(s, chart, traces, layout) {
-  const own = { ...SEE_THROUGH, font: layout.font, uirevision: layout.uirevision, ...followLayout(chart.div._fullLayout) };
+  const area = followLayout(chart.div._fullLayout);
+  const own = { ...SEE_THROUGH, font: layout.font, uirevision: layout.uirevision, ...area };
   for (const [k, layer] of chart.layers.entries()) {
-    await s.Plotly.react(layer.div, traces[k + 1], own, { ...CONFIG, staticPlot: true });
+    layer.area = area;
+    if (layer.painted) {
+      layer.traces = traces[k + 1].map(decodeTrace);
+      layer.font = layout.font || {};
+      paintLayer(layer);
+    } else {
+      await s.Plotly.react(layer.div, traces[k + 1], own, { ...CONFIG, staticPlot: true });
+    }
     layer.drawn = true;
-    layer.key = JSON.stringify(followLayout(chart.div._fullLayout));
+    layer.key = JSON.stringify(area);
   }
   if (!chart.following) { // once per base: after each of its draws, and while a zoom or pan is dragged
     chart.following = true;
@@ -261,6 +273,128 @@ async function drawLayers(s, chart, traces, layout) {
       followBase(s, chart, { x: range("xaxis"), y: range("yaxis") });
     });
   }
+}
+
+// ------------------------------------------------------------------------------------------- the moving layer
+//
+// Painted with a 2D canvas from the traces Python made (the figure's [a, b) slice), as plotly.js would draw them:
+// lines broken at gaps (NaN), in the trace's colour, width and dash; circle markers of the marker's size, colour
+// and outline; text above its point; the trace's opacity; all clipped to the plot area. Python's moving traces use
+// nothing else (tests/test_plots.py checks it), so nothing they say is lost. `layer.div.__traces` is what was
+// painted, for the tests.
+
+const PLOTLY_TYPES = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+                       u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+
+// A figure's array ({dtype, bdata}, ui.canvas.typed_array) as a typed array; a plain list as it is.
+function decodeArray(value) {
+  if (!value || typeof value.bdata !== "string") return value || [];
+  const text = atob(value.bdata);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return new PLOTLY_TYPES[value.dtype](bytes.buffer);
+}
+
+const decodeTrace = (trace) => ({ ...trace, x: decodeArray(trace.x), y: decodeArray(trace.y) });
+
+// plotly.js's dash patterns (Drawing.dashStyle), in pixels for a line of `width`.
+function dashPattern(dash, width) {
+  const d = Math.max(width, 3);
+  const named = { solid: [], dot: [d, d], dash: [3 * d, 3 * d], longdash: [5 * d, 5 * d],
+                  dashdot: [3 * d, d, d, d], longdashdot: [5 * d, 2 * d, d, 2 * d] };
+  if (!dash) return [];
+  return named[dash] || String(dash).split(/[ ,]+/).map((part) => parseFloat(part)).filter(Number.isFinite);
+}
+
+function paintLayer(layer) {
+  const canvas = layer.div, area = layer.area;
+  const ratio = window.devicePixelRatio || 1;
+  const { width, height } = area;
+  if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  const { l, t } = area.margin;
+  const w = width - l - area.margin.r, h = height - t - area.margin.b;
+  // the axes' domains inside the plot area (the equal-aspect constraint shrinks one of them), then their ranges
+  const x0 = l + area.xaxis.domain[0] * w, xw = (area.xaxis.domain[1] - area.xaxis.domain[0]) * w;
+  const y0 = t + (1 - area.yaxis.domain[1]) * h, yh = (area.yaxis.domain[1] - area.yaxis.domain[0]) * h;
+  const [xa, xb] = area.xaxis.range, [ya, yb] = area.yaxis.range;
+  const px = (v) => x0 + ((v - xa) / (xb - xa)) * xw;
+  const py = (v) => y0 + ((yb - v) / (yb - ya)) * yh;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x0, y0, xw, yh);
+  ctx.clip();
+  for (const trace of layer.traces) {
+    const { x, y } = trace;
+    const mode = trace.mode || "lines";
+    ctx.globalAlpha = trace.opacity === undefined ? 1 : trace.opacity;
+    const line = trace.line || {};
+    if (mode.includes("lines")) {
+      ctx.strokeStyle = line.color || "#444";
+      ctx.lineWidth = line.width === undefined ? 2 : line.width;
+      ctx.lineJoin = "round";
+      ctx.setLineDash(dashPattern(line.dash, ctx.lineWidth));
+      ctx.beginPath();
+      let drawing = false;
+      for (let i = 0; i < x.length; i += 1) {
+        const ok = Number.isFinite(x[i]) && Number.isFinite(y[i]);
+        if (ok && drawing) ctx.lineTo(px(x[i]), py(y[i]));
+        else if (ok) ctx.moveTo(px(x[i]), py(y[i]));
+        drawing = ok;
+      }
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    const marker = trace.marker || {};
+    if (mode.includes("markers")) {
+      const outline = marker.line || {};
+      const edge = outline.width > 0; // (a 2D canvas ignores a line width of 0: it would keep the last one)
+      ctx.fillStyle = marker.color || line.color || "#444";
+      if (edge) {
+        ctx.strokeStyle = outline.color || "#444";
+        ctx.lineWidth = outline.width;
+      }
+      const radius = (marker.size === undefined ? 6 : marker.size) / 2;
+      for (let i = 0; i < x.length; i += 1) {
+        if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+        ctx.beginPath();
+        ctx.arc(px(x[i]), py(y[i]), radius, 0, 2 * Math.PI);
+        ctx.fill();
+        if (edge) ctx.stroke();
+      }
+    }
+    if (mode.includes("text") && trace.text) {
+      const font = { ...layer.font, ...(trace.textfont || {}) };
+      ctx.fillStyle = font.color || "#444";
+      ctx.font = `${font.size || 12}px ${font.family || "sans-serif"}`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "bottom";
+      for (let i = 0; i < x.length; i += 1) {
+        if (trace.text[i] && Number.isFinite(x[i]) && Number.isFinite(y[i])) {
+          ctx.fillText(String(trace.text[i]), px(x[i]), py(y[i]) - 3); // "top center": just above the point
+        }
+      }
+    }
+  }
+  ctx.restore();
+  canvas.__traces = layer.traces; // for the tests: what was painted, and where (offset, length, range of each axis)
+  canvas.__area = { x: [x0, xw, xa, xb], y: [y0, yh, ya, yb], width, height };
+}
+
+// The moving layer's share of a step's updates: its traces' new arrays, painted at once.
+function repaint(layer, u) {
+  u.indices.forEach((index, k) => {
+    const trace = (layer.traces[index] = { ...layer.traces[index] });
+    for (const [name, values] of Object.entries(u.attrs)) if (values[k] !== undefined) trace[name] = values[k];
+  });
+  paintLayer(layer);
 }
 
 // ------------------------------------------------------------------------------------------- the step cursor
@@ -410,8 +544,8 @@ function stepUpdates(s) {
   return updates;
 }
 
-// One restyle per plot with changed traces. (Plotly.animate is not used: it draws on the next animation frame and
-// still recomputes every trace of its plot; a restyle of the small moving layer is done at once.)
+// One restyle per plot with changed traces, one repaint of the moving layer. (Plotly.animate is not used: it
+// draws on the next animation frame and still recomputes every trace of its plot.)
 function moveTraces(s, chart, u) {
   const byPlot = new Map();
   u.indices.forEach((index, k) => {
@@ -420,7 +554,7 @@ function moveTraces(s, chart, u) {
     p.indices.push(local);
     for (const [name, values] of Object.entries(u.attrs)) (p.attrs[name] = p.attrs[name] || [])[p.indices.length - 1] = values[k];
   });
-  return [...byPlot].map(([gd, p]) => s.Plotly.restyle(gd, p.attrs, p.indices));
+  return [...byPlot].map(([gd, p]) => (gd.painted ? repaint(gd, p) : s.Plotly.restyle(gd, p.attrs, p.indices)));
 }
 
 // One draw at a time: a draw asked for while one runs is done once it ends, at the step of that moment.
@@ -603,7 +737,7 @@ async function update(s, data) {
   const ids = new Set(data.charts.map((c) => c.id));
   for (const [id, chart] of s.charts) {
     if (!ids.has(id)) {
-      if (s.Plotly) [chart.div, ...chart.layers.map((layer) => layer.div)].forEach((div) => s.Plotly.purge(div));
+      if (s.Plotly) [chart.div, ...chart.layers.filter((l) => !l.painted).map((l) => l.div)].forEach((div) => s.Plotly.purge(div));
       chart.box.remove();
       s.charts.delete(id);
     }
