@@ -16,7 +16,7 @@ import time
 
 from harness.live_app import CHROMIUM_ARGS, streamlit_server
 
-from .server import SERVER_LOG, cpu_seconds, renderer_cpu_seconds
+from .server import SERVER_LOG, cpu_seconds, renderer_cpu_seconds, renderer_cpu_since
 
 VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 30_000
@@ -285,7 +285,7 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
                     "charts_kept": r["kept"],
                 })
             out["cpu"] = {"server_s": cpu_seconds(pid) - server_cpu, "machine_s": cpu_seconds() - machine_cpu,
-                          "page_s": renderer_cpu_seconds() - page_cpu,
+                          "page_s": renderer_cpu_since(page_cpu),
                           "wall_s": time.perf_counter() - wall, "presses": presses}
             out["presses"] = samples
             out["steps_after"] = _slider_value(thumb)

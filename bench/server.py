@@ -25,13 +25,12 @@ def cpu_seconds(pid: int | None = None) -> float:
         return float("nan")
 
 
-def renderer_cpu_seconds() -> float:
-    """CPU time used so far by every Chromium renderer process (the pages: JavaScript, style, layout, paint).
+def renderer_cpu_seconds() -> dict[int, float]:
+    """CPU time used so far by each Chromium renderer process (the pages: JavaScript, style, layout, paint), by pid.
 
-    Sum over the processes alive now; a renderer that exits between two readings is lost, so compare readings
-    taken around work on one page that stays open.
+    Only the processes alive now: compare two readings with :func:`renderer_cpu_since`.
     """
-    total = 0.0
+    out = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -43,5 +42,11 @@ def renderer_cpu_seconds() -> float:
             continue
         seconds = cpu_seconds(int(entry))
         if seconds == seconds:  # the process may have exited meanwhile (NaN)
-            total += seconds
-    return total
+            out[int(entry)] = seconds
+    return out
+
+
+def renderer_cpu_since(before: dict[int, float]) -> float:
+    """Renderer CPU seconds spent since the reading ``before``, by the renderers alive now (one that exited
+    meanwhile, such as another test's page, is left out instead of subtracting its whole life)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in renderer_cpu_seconds().items())

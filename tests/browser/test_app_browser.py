@@ -421,10 +421,11 @@ def test_hostile_link_shows_notices_and_a_working_page(page, streamlit_server):
 
 def test_presentation_mode_enlarges_fonts(page, streamlit_server):
     open_app(page, streamlit_server)
-    sizes_js = "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => gd._fullLayout.font.size)"
+    charts = "document.querySelectorAll('.js-plotly-plot:not(.cv-layer)')"  # a layer follows its chart's size
+    sizes_js = f"() => [...{charts}].map((gd) => gd._fullLayout.font.size)"
     text_js = """() => ["h1", "[data-testid=stCaptionContainer] p"].map(
       (sel) => parseFloat(getComputedStyle(document.querySelector(`[data-testid=stMain] ${sel}`)).fontSize))"""
-    plots_js = "() => [...document.querySelectorAll('.js-plotly-plot')].map((gd) => gd._fullLayout._size.h)"
+    plots_js = f"() => [...{charts}].map((gd) => gd._fullLayout._size.h)"
     before, text_before, plots_before = page.evaluate(sizes_js), page.evaluate(text_js), page.evaluate(plots_js)
     assert len(before) >= 2  # contour and curves (and the 3D view when it is on)
 

@@ -51,4 +51,4 @@ def test_the_report_is_written_from_a_real_measurement(floor, monkeypatch):
     target_row = (r"\| browser\s+\| Steps slider key → every chart redrawn \(median\)"
                   r"\s+\|\s+[\d.,]+ ms \| < 150 ms \| [✓✗]")
     assert re.search(target_row, text)
-    assert "Streamlit replaces every chart whose figure changed (1 of 1 per press here" in text
+    assert "(1 of 1 replaced per press;" in text
