@@ -98,8 +98,10 @@ _LOADED_JS = f"""() => {{
            charts: document.querySelectorAll(".js-plotly-plot").length}};
 }}"""
 
-# What a chart is: its first trace's meta role (the contour view's is "contour"), else that trace's type.
+# What a chart is: a plot layered over a chart by the canvas is named by both; else its first trace's meta role
+# (the contour view's is "contour"), else that trace's type.
 _CHART_KIND_JS = """(gd) => {
+  if (gd.dataset.layerOf) return `${gd.dataset.layerOf}, ${gd.dataset.layer} layer`;
   const first = (gd._fullData || [])[0] || {};
   return (first.meta && first.meta.role) || first.type || "?";
 }"""
@@ -198,6 +200,8 @@ def _js_profile(page, presses: int) -> dict[str, float]:
 # Frames per second of the canvas's in-browser redraws (ui/canvas/canvas.js), driven inside the page so Python's
 # round trips do not count: `drive(i)` moves something (the scrubber, a live slider, or nothing while Play runs) on
 # each animation frame, and a frame counts when the canvas has redrawn every view at a step (its `cv-drawn` event).
+# "play" is Play at 1× (30 steps a second, so 30 redraws at most), "play2x" at 2× (60 steps a second: a redraw on
+# every animation frame, if the canvas keeps up).
 _FPS_JS = """async ([mode, frames]) => {
   const scrub = document.querySelector(".cv-scrub");
   const root = scrub.closest(".cv-root");  // the comparison's canvas (the sidebar's first one only loads plotly.js)
@@ -211,13 +215,19 @@ _FPS_JS = """async ([mode, frames]) => {
     drag: (i) => { const n = Number(live.max) + 1, k = i % (2 * n);  // back and forth over every stop
                    live.value = String(k < n ? k : 2 * n - 1 - k); live.dispatchEvent(new Event("input")); },
     play: () => {},
+    play2x: () => {},
   }[mode];
-  if (mode === "play") document.querySelector(".cv-play").click();
+  const speed = document.querySelector(".cv-speed");
+  const setSpeed = (value) => { speed.value = value; speed.dispatchEvent(new Event("change")); };
+  const playing = mode.startsWith("play");
+  if (mode === "play2x") setSpeed("2");
+  if (playing) document.querySelector(".cv-play").click();
   for (let i = 0; i < frames; i += 1) {
     drive(i);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
-  if (mode === "play") document.querySelector(".cv-play").click();
+  if (playing) document.querySelector(".cv-play").click();
+  if (mode === "play2x") setSpeed("1");
   root.removeEventListener("cv-drawn", onDraw);
   const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
   const median = gaps.length ? gaps[Math.floor(gaps.length / 2)] : NaN;
@@ -226,10 +236,14 @@ _FPS_JS = """async ([mode, frames]) => {
 }"""
 
 
+FPS_MODES = {"scrub": "step scrubbing", "play": "Play at 1×", "play2x": "Play at 2×",
+             "drag": "drag of a live slider (preview)"}
+
+
 def measure_canvas_fps(page, frames: int = 90) -> dict:
     """Redraws per second while scrubbing, playing and dragging a live slider (the median time between redraws)."""
     out = {}
-    for mode in ("scrub", "play", "drag"):
+    for mode in FPS_MODES:
         out[mode] = page.evaluate(_FPS_JS, [mode, frames])
         page.wait_for_timeout(300)
     return out

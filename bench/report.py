@@ -144,16 +144,17 @@ def findings(sections: Sequence[Section]) -> list[str]:
         if fps:
             out.append(
                 f"**In the browser, with no server round trip**: scrubbing {fps['scrub']['fps']:.0f} redraws a "
-                f"second, Play {fps['play']['fps']:.0f} (at 1× it shows 30 steps a second), a live slider's drag "
-                f"{fps['drag']['fps']:.0f}. plotly.js redraws a whole plot for any change of its data, so the "
-                "traces a step moves (grown paths, step markers, arrows) are a layer of their own over the contour, "
-                "painted on a 2D canvas. One-off measurements on 2026-12-01, this machine, per frame: those traces "
-                "moved with `Plotly.animate` inside the contour's plot ~35 ms plus a frame's wait (18 redraws a "
-                "second), restyled as a small plot of their own 15–22 ms, painted on the 2D canvas 1.2 ms; the "
-                "curves' cursor moved as a Plotly shape 17 ms (now a line the canvas places); the ledger built "
-                "anew, a layout of the whole page (now its texts are rewritten in place). A drag also redraws the "
-                "curves chart with the dragged run's curve (a Plotly restyle, about 20 ms here)"
-                + (": that is what holds the drag below 30." if fps["drag"]["fps"] < 30 else ".")
+                f"second, Play {fps['play']['fps']:.0f} at 1× (it shows 30 steps a second) and "
+                f"{fps['play2x']['fps']:.0f} at 2×, a live slider's drag {fps['drag']['fps']:.0f}. plotly.js "
+                "redraws a whole plot for any change of its data, so what a step or a drag moves is painted on 2D "
+                "canvases over the charts: the contour's grown paths, step markers and arrows (a layer of their "
+                "own), the dragged run's curve over the curves chart (its own curve made see-through once). "
+                "One-off measurements on 2026-12-01, this machine, per frame: the contour's moving traces moved "
+                "with `Plotly.animate` inside its plot ~35 ms plus a frame's wait (18 redraws a second), restyled "
+                "as a small plot of their own 15–22 ms, painted 1.2 ms; the dragged run's curve restyled in the "
+                "curves chart about 20 ms (a drag at 20 redraws a second); the curves' cursor moved as a Plotly "
+                "shape 17 ms (now a line the canvas places); the ledger built anew, a layout of the whole page "
+                "(now its texts are rewritten in place)."
             )
         loads = "; ".join(
             f"{label}: script done at {load['idle'] / 1e3:.1f} s, first chart at {load['firstChart'] / 1e3:.1f} s"

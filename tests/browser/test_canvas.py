@@ -16,7 +16,8 @@ import pytest
 from conftest import expect_rerun, open_app, screenshot, script_runs, wait_for_rerun, wait_idle
 from test_app_browser import assert_clean_layout, data_to_client, open_run, press_slider, query_of, sidebar_widget
 
-from plots.runs import as_xs
+from plots.curves import curve_values
+from plots.runs import RunView, as_xs
 from ui.compute import Scene, make_surface, scene_run
 from ui.config import AppConfig, RunConfig
 
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.browser
 DEFAULT = AppConfig()
 SCENE = Scene.of(DEFAULT)
 SIZES = [(1024, 768), (1280, 720), (1600, 1000)]
-DEFAULT_BOUNDS = make_surface(DEFAULT.surface, DEFAULT.surface_params).bounds
+DEFAULT_SURFACE = make_surface(DEFAULT.surface, DEFAULT.surface_params)
+DEFAULT_BOUNDS = DEFAULT_SURFACE.bounds
 
 # The traces of canvas chart `id` ("contour", "curves", "surface3d") with meta.role `role`, decoded, as drawn: in
 # the chart's own plot and in the layers over it (the contour's moving layer, painted, and its top plot), in
@@ -52,6 +54,14 @@ def finite(values) -> np.ndarray:
 def engine_path(run: RunConfig, scene: Scene = SCENE) -> np.ndarray:
     """The engine's iterates ``(T+1, 2)`` for one run of the default scene (NaN from a divergence on, as drawn)."""
     return as_xs(scene_run(scene, run))[:, 0]
+
+
+def engine_curve(run: RunConfig, kind: str = "loss") -> np.ndarray:
+    """The curve of ``kind`` the curves chart draws for one run of the default scene (as plotted: clipped for a
+    log axis, NaN after a divergence)."""
+    _, y, _ = curve_values(RunView("", "#000000", scene_run(SCENE, run)), kind, surface=DEFAULT_SURFACE,
+                           optimal_value=DEFAULT_SURFACE.optimal_value)
+    return y[:, 0]
 
 
 def contour_index(page) -> int:
@@ -258,6 +268,27 @@ def test_play_moves_every_view_without_a_rerun(page, streamlit_server):
 # --------------------------------------------------------------------------------------------------- drag to preview
 
 
+# The curves chart during a drag: the opacity of run 0's own traces there, and the curve painted over the chart
+# for it, with the colour of the painted pixel at its first vertex inside the plot area (through the chart's axes).
+_PREVIEW_JS = """() => {
+  const gd = document.querySelector('.cv-chart[data-chart="curves"]');
+  const canvas = document.querySelector('.cv-layer[data-layer-of="curves"][data-layer="preview"]');
+  const own = gd._fullData.filter((t) => t.meta && t.meta.run === 0).map((t) => [t.meta.role, t.opacity]);
+  const painted = canvas ? canvas.__traces : [];
+  const curve = painted.find((t) => t.meta.role === "curve" && t.meta.run === 0);
+  if (!curve) return { own, painted: painted.length };
+  const l = gd._fullLayout, ratio = canvas.width / canvas.getBoundingClientRect().width;
+  const inside = (x, y) => x > l.xaxis._offset + 2 && x < l.xaxis._offset + l.xaxis._length - 2
+                           && y > l.yaxis._offset + 2 && y < l.yaxis._offset + l.yaxis._length - 2;
+  const pixels = Array.from(curve.x, (x, i) => [l.xaxis._offset + l.xaxis.c2p(x),
+                                                 l.yaxis._offset + l.yaxis.c2p(curve.y[i])]);
+  const vertex = pixels.find(([x, y]) => inside(x, y));
+  const rgba = vertex && Array.from(canvas.getContext("2d").getImageData(Math.round(vertex[0] * ratio),
+                                                                          Math.round(vertex[1] * ratio), 1, 1).data);
+  return { own, painted: painted.length, color: curve.line.color, y: Array.from(curve.y, Number), rgba };
+}"""
+
+
 def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page, streamlit_server):
     open_app(page, streamlit_server)
     first = DEFAULT.runs[0]
@@ -280,19 +311,27 @@ def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page,
         page.wait_for_timeout(60)
         # the page shows the last step: the grown path is the whole path of the value under the thumb
         seen.append((page.locator(".cv-run").first.locator(".cv-slider-value").inner_text(),
-                     tuple(traces(page, "contour", "grown")[0]["x"])))
+                     tuple(traces(page, "contour", "grown")[0]["x"]), page.evaluate(_PREVIEW_JS)))
     assert script_runs(page) == runs, "the drag ran the script"
-    distinct = {path for _, path in seen}
-    assert len(distinct) >= 3, [label for label, _ in seen]
-    # Each preview is the engine's run for the value under the thumb (the fan is one vectorized run of them).
-    label, path = seen[3]
-    expected = engine_path(RunConfig(first.optimizer, (("lr", float(label)),)))
+    distinct = {path for _, path, _ in seen}
+    assert len(distinct) >= 3, [label for label, _, _ in seen]
+    # Each preview is the engine's run for the value under the thumb (the fan is one vectorized run of them):
+    # its path on the contour, and its loss curve painted over the curves chart, whose own curve gives way.
+    label, path, curves = seen[3]
+    dragged = RunConfig(first.optimizer, (("lr", float(label)),))
+    expected = engine_path(dragged)
     assert np.allclose(np.asarray(path), expected[:, 0], rtol=1e-5, atol=1e-6, equal_nan=True)
+    assert curves["painted"] == 1 and curves["own"] and all(opacity == 0 for _, opacity in curves["own"]), curves
+    assert np.allclose(curves["y"], engine_curve(dragged), rtol=1e-5, atol=1e-12, equal_nan=True)
+    expected_rgb = [int(curves["color"][k:k + 2], 16) for k in (1, 3, 5)]
+    assert curves["rgba"][3] == 255 and np.allclose(curves["rgba"][:3], expected_rgb, atol=2), curves["rgba"]
 
     with expect_rerun(page):
         page.mouse.up()
     released = float(page.locator(".cv-run").first.locator(".cv-slider-value").inner_text())
     wait_idle(page)
+    after = page.evaluate(_PREVIEW_JS)  # the preview cleared, the run's own curves drawn again
+    assert after["painted"] == 0 and all(opacity == 1 for _, opacity in after["own"]), after
     # The value is now the run's: the sidebar slider, the link, and the path drawn is the engine's run for it.
     open_run(page, 1)
     sidebar_value = press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "Shift", 0)

@@ -7,7 +7,8 @@
 //  * moves the step in the browser (Play, scrubber) by indexing into the numbers it was sent: markers, grown paths,
 //    step arrows, the curves' cursor, the 3D markers, the ledger and, on a surface made of examples, each run's
 //    model (its line, boundary or curve at every step, or at evenly spread frames when that is too much);
-//  * while a live slider is dragged, swaps that run's path for the fan member of the slider's stop;
+//  * while a live slider is dragged, swaps that run's path and curves for the fan member of the slider's stop
+//    (painted, see "the drag preview");
 //  * reports back only on release: the step, a click's data coordinates, a slider's value, a curve kind.
 // The component function runs again on every data update with the same parent element, so the DOM is built once
 // and the state is kept on that element.
@@ -37,17 +38,23 @@ function loadPlotly(url) {
 
 // ------------------------------------------------------------------------------------------- data from Python
 
-const TYPES = { f4: Float32Array, f8: Float64Array, i4: Int32Array };
+// plotly.js's typed arrays by the names plotly.py and ui.canvas give them ({dtype, bdata}, base64, little-endian).
+const TYPES = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+                u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
+
+function decodeBytes(value) {
+  const text = atob(value.bdata);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return new TYPES[value.dtype](bytes.buffer);
+}
 
 // {dtype, shape, bdata} (ui.canvas.pack) -> a typed array that keeps its shape; everything else walked through.
 function unpack(value) {
   if (Array.isArray(value)) return value.map(unpack);
   if (!value || typeof value !== "object") return value;
   if (typeof value.bdata === "string" && TYPES[value.dtype]) {
-    const text = atob(value.bdata);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
-    const array = new TYPES[value.dtype](bytes.buffer);
+    const array = decodeBytes(value);
     array.shape = value.shape;
     return array;
   }
@@ -283,17 +290,8 @@ async function drawLayers(s, chart, traces, layout) {
 // nothing else (tests/test_plots.py checks it), so nothing they say is lost. `layer.div.__traces` is what was
 // painted, for the tests.
 
-const PLOTLY_TYPES = { f4: Float32Array, f8: Float64Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
-                       u2: Uint16Array, i4: Int32Array, u4: Uint32Array };
-
 // A figure's array ({dtype, bdata}, ui.canvas.typed_array) as a typed array; a plain list as it is.
-function decodeArray(value) {
-  if (!value || typeof value.bdata !== "string") return value || [];
-  const text = atob(value.bdata);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
-  return new PLOTLY_TYPES[value.dtype](bytes.buffer);
-}
+const decodeArray = (value) => (value && typeof value.bdata === "string" ? decodeBytes(value) : value || []);
 
 const decodeTrace = (trace) => ({ ...trace, x: decodeArray(trace.x), y: decodeArray(trace.y) });
 
@@ -306,10 +304,30 @@ function dashPattern(dash, width) {
   return named[dash] || String(dash).split(/[ ,]+/).map((part) => parseFloat(part)).filter(Number.isFinite);
 }
 
-function paintLayer(layer) {
-  const canvas = layer.div, area = layer.area;
-  const ratio = window.devicePixelRatio || 1;
+// Where a painted canvas draws: its size, the plot area it is clipped to, and data -> pixel on each axis.
+// The contour's moving layer maps through the area it follows (followLayout: linear axes, ranges that may be a
+// zoom still being dragged); a preview over a chart maps through that chart's own axes (c2p: a log axis too).
+function areaFrame(area) {
   const { width, height } = area;
+  const { l, t } = area.margin;
+  const w = width - l - area.margin.r, h = height - t - area.margin.b;
+  // the axes' domains inside the plot area (the equal-aspect constraint shrinks one of them), then their ranges
+  const x0 = l + area.xaxis.domain[0] * w, xw = (area.xaxis.domain[1] - area.xaxis.domain[0]) * w;
+  const y0 = t + (1 - area.yaxis.domain[1]) * h, yh = (area.yaxis.domain[1] - area.yaxis.domain[0]) * h;
+  const [xa, xb] = area.xaxis.range, [ya, yb] = area.yaxis.range;
+  return { width, height, clip: [x0, y0, xw, yh], area: { x: [x0, xw, xa, xb], y: [y0, yh, ya, yb], width, height },
+           px: (v) => x0 + ((v - xa) / (xb - xa)) * xw, py: (v) => y0 + ((yb - v) / (yb - ya)) * yh };
+}
+
+function axesFrame(full) {
+  const { xaxis, yaxis } = full;
+  return { width: full.width, height: full.height, clip: [xaxis._offset, yaxis._offset, xaxis._length, yaxis._length],
+           px: (v) => xaxis._offset + xaxis.c2p(v), py: (v) => yaxis._offset + yaxis.c2p(v) };
+}
+
+function paint(canvas, traces, frame, baseFont) {
+  const ratio = window.devicePixelRatio || 1;
+  const { width, height, px, py } = frame;
   if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);
@@ -319,21 +337,18 @@ function paintLayer(layer) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  const { l, t } = area.margin;
-  const w = width - l - area.margin.r, h = height - t - area.margin.b;
-  // the axes' domains inside the plot area (the equal-aspect constraint shrinks one of them), then their ranges
-  const x0 = l + area.xaxis.domain[0] * w, xw = (area.xaxis.domain[1] - area.xaxis.domain[0]) * w;
-  const y0 = t + (1 - area.yaxis.domain[1]) * h, yh = (area.yaxis.domain[1] - area.yaxis.domain[0]) * h;
-  const [xa, xb] = area.xaxis.range, [ya, yb] = area.yaxis.range;
-  const px = (v) => x0 + ((v - xa) / (xb - xa)) * xw;
-  const py = (v) => y0 + ((yb - v) / (yb - ya)) * yh;
   ctx.save();
   ctx.beginPath();
-  ctx.rect(x0, y0, xw, yh);
+  ctx.rect(...frame.clip);
   ctx.clip();
-  for (const trace of layer.traces) {
+  for (const trace of traces) {
     const { x, y } = trace;
     const mode = trace.mode || "lines";
+    // a point's pixel, or null where it has none (a gap, NaN; on a log axis a value that is not positive)
+    const at = (i) => {
+      const p = [px(x[i]), py(y[i])];
+      return Number.isFinite(p[0]) && Number.isFinite(p[1]) ? p : null;
+    };
     ctx.globalAlpha = trace.opacity === undefined ? 1 : trace.opacity;
     const line = trace.line || {};
     if (mode.includes("lines")) {
@@ -344,10 +359,10 @@ function paintLayer(layer) {
       ctx.beginPath();
       let drawing = false;
       for (let i = 0; i < x.length; i += 1) {
-        const ok = Number.isFinite(x[i]) && Number.isFinite(y[i]);
-        if (ok && drawing) ctx.lineTo(px(x[i]), py(y[i]));
-        else if (ok) ctx.moveTo(px(x[i]), py(y[i]));
-        drawing = ok;
+        const p = at(i);
+        if (p && drawing) ctx.lineTo(...p);
+        else if (p) ctx.moveTo(...p);
+        drawing = Boolean(p);
       }
       ctx.stroke();
       ctx.setLineDash([]);
@@ -363,29 +378,33 @@ function paintLayer(layer) {
       }
       const radius = (marker.size === undefined ? 6 : marker.size) / 2;
       for (let i = 0; i < x.length; i += 1) {
-        if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
+        const p = at(i);
+        if (!p) continue;
         ctx.beginPath();
-        ctx.arc(px(x[i]), py(y[i]), radius, 0, 2 * Math.PI);
+        ctx.arc(...p, radius, 0, 2 * Math.PI);
         ctx.fill();
         if (edge) ctx.stroke();
       }
     }
     if (mode.includes("text") && trace.text) {
-      const font = { ...layer.font, ...(trace.textfont || {}) };
+      const font = { ...baseFont, ...(trace.textfont || {}) };
       ctx.fillStyle = font.color || "#444";
       ctx.font = `${font.size || 12}px ${font.family || "sans-serif"}`;
       ctx.textAlign = "center";
       ctx.textBaseline = "bottom";
       for (let i = 0; i < x.length; i += 1) {
-        if (trace.text[i] && Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-          ctx.fillText(String(trace.text[i]), px(x[i]), py(y[i]) - 3); // "top center": just above the point
-        }
+        const p = at(i);
+        if (trace.text[i] && p) ctx.fillText(String(trace.text[i]), p[0], p[1] - 3); // "top center": above it
       }
     }
   }
   ctx.restore();
-  canvas.__traces = layer.traces; // for the tests: what was painted, and where (offset, length, range of each axis)
-  canvas.__area = { x: [x0, xw, xa, xb], y: [y0, yh, ya, yb], width, height };
+  canvas.__traces = traces; // for the tests: what was painted, and where (offset, length, range of each axis)
+  canvas.__area = frame.area;
+}
+
+function paintLayer(layer) {
+  paint(layer.div, layer.traces, areaFrame(layer.area), layer.font);
 }
 
 // The moving layer's share of a step's updates: its traces' new arrays, painted at once.
@@ -395,6 +414,31 @@ function repaint(layer, u) {
     for (const [name, values] of Object.entries(u.attrs)) if (values[k] !== undefined) trace[name] = values[k];
   });
   paintLayer(layer);
+}
+
+// ------------------------------------------------------------------------------------------- the drag preview
+//
+// While a live slider is dragged, the dragged run's curves (training, test) are the fan member's. Restyling them
+// makes plotly.js redraw the whole curves chart (about 20 ms a frame), so the run's own curves and its divergence
+// mark are made see-through once (the axes keep their ranges: nothing jumps under the drag) and the member's are
+// painted over the chart on a 2D canvas, in the curves' own style, through the chart's own axes (a log one too).
+// On release the rerun draws the engine's run for the value, and the canvas is cleared.
+function previewTrace(chart, index, y) {
+  const trace = chart.figureData[index];
+  chart.decodedX = chart.decodedX || new Map();
+  if (!chart.decodedX.has(index)) chart.decodedX.set(index, decodeArray(trace.x));
+  return { ...trace, x: chart.decodedX.get(index), y, opacity: 1 };
+}
+
+function paintPreview(chart, traces) {
+  const full = chart.div._fullLayout;
+  if ((!traces.length && !chart.preview) || !full || !full.xaxis) return;
+  if (!chart.preview) {
+    chart.preview = el("canvas", "cv-layer", chart.box);
+    chart.preview.dataset.layerOf = chart.spec.id;
+    chart.preview.dataset.layer = "preview";
+  }
+  paint(chart.preview, traces, axesFrame(full), full.font);
 }
 
 // ------------------------------------------------------------------------------------------- the step cursor
@@ -496,18 +540,24 @@ function source(s, r) {
            curve: row(fan.curve, drag.member), testCurve: fan.test_curve ? row(fan.test_curve, drag.member) : null };
 }
 
-// Trace updates for every chart at the current step, as {chart id: {indices, x, y, z}} for one restyle each.
+// Trace updates for every chart at the current step, as {chart id: {indices, attrs, over}}: one restyle of each
+// plot, and the traces painted over the chart during a drag (see "the drag preview").
 function stepUpdates(s) {
   const t = s.step;
   const updates = {};
+  const entry = (chart) => (updates[chart] = updates[chart] || { indices: [], attrs: {}, over: [] });
   const put = (chart, index, values) => {
     if (index === undefined || !s.charts.has(chart)) return;
-    const u = (updates[chart] = updates[chart] || { indices: [], attrs: {} });
+    const u = entry(chart);
     u.indices.push(index);
     const k = u.indices.length - 1;
     for (const [name, value] of Object.entries(values)) {
       (u.attrs[name] = u.attrs[name] || [])[k] = value;
     }
+  };
+  const over = (chart, index, y) => { // painted over the chart (see "the drag preview")
+    const c = s.charts.get(chart);
+    if (index !== undefined && c && c.figureData) entry(chart).over.push(previewTrace(c, index, y));
   };
   s.data.player.runs.forEach((run, r) => {
     const { path, curve, testCurve } = source(s, r);
@@ -535,8 +585,10 @@ function stepUpdates(s) {
     put("surface3d", s3.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t), z: atStep(path.z, path, t) });
     if (dragged) {
       put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
-      put("curves", (run.traces.curves || {}).curve, { y: curve });
-      if (testCurve) put("curves", (run.traces.curves || {}).test_curve, { y: testCurve });
+      const curves = run.traces.curves || {};
+      if (!s.drag.hidden) for (const role of ["curve", "test_curve", "diverged"]) put("curves", curves[role], { opacity: 0 });
+      over("curves", curves.curve, curve);
+      if (testCurve) over("curves", curves.test_curve, testCurve);
     }
     if (run.model) put("model", (run.traces.model || {}).model, modelAt(run.model, t, run.path.block - 2, dragged));
   });
@@ -548,6 +600,7 @@ function stepUpdates(s) {
 // draws on the next animation frame and still recomputes every trace of its plot.)
 function moveTraces(s, chart, u) {
   const byPlot = new Map();
+  paintPreview(chart, u.over);
   u.indices.forEach((index, k) => {
     const [gd, local] = plotOf(chart, index);
     const p = byPlot.get(gd) || byPlot.set(gd, { indices: [], attrs: {} }).get(gd);
@@ -766,6 +819,9 @@ async function update(s, data) {
     const traces = splitTraces(chart, figure.data);
     await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
     if (chart.spec.layers) await drawLayers(s, chart, traces, figure.layout);
+    chart.figureData = figure.data;
+    chart.decodedX = null;
+    paintPreview(chart, []); // a drag's preview, if any, gives way to what was just drawn
     chart.drawn = true;
     placeCursor(chart, s.step);
   }
