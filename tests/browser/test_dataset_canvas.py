@@ -132,7 +132,10 @@ def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not
       const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === run);
       return Array.from(t.y).every((v) => v === null || Number.isNaN(Number(v)));
     }""", arg=FULL, timeout=5_000)
-    held = {role: traces(page, "curves", role)[FULL]["y"] for role in ("curve", "test_curve")}
+    # the run's own curves (made see-through) and, painted over the chart, the fan member's
+    drawn = {role: [t for t in traces(page, "curves", role) if t["run"] == FULL] for role in ("curve", "test_curve")}
+    assert all(len(pair) == 2 for pair in drawn.values()), drawn
+    held = {role: pair[-1]["y"] for role, pair in drawn.items()}
     assert held["curve"] != before["curve"] and held["test_curve"] != before["test_curve"]
     assert np.isfinite(traces(page, "model", "model")[1 - FULL]["y"]).all()  # the other run's model stays
     hold(home, "change")  # released where it was: the run's own numbers, no rerun
@@ -141,5 +144,5 @@ def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not
       const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === run);
       return Math.abs(Number(t.y[0]) - y[0]) < 1e-6;
     }""", arg=[model_before, FULL], timeout=5_000)
-    assert traces(page, "curves", "test_curve")[FULL]["y"] == before["test_curve"]
+    assert [t["y"] for t in traces(page, "curves", "test_curve") if t["run"] == FULL] == [before["test_curve"]]
     assert script_runs(page) == runs
