@@ -8,7 +8,7 @@ import traceback
 
 from . import report
 from .app_timing import measure_apptest, measure_default_runs, measure_page
-from .core import Section, load_average, machine, targets_table
+from .core import SPEED_CHECK_ADDITIONS, Section, load_average, machine, speed_check, targets_table
 from .engine import measure_baseline, measure_basin_map, measure_engine, measure_profile, measure_torch
 from .lecture_hall import measure_lecture_hall
 
@@ -58,6 +58,7 @@ def main() -> int:
 
     elapsed = time.perf_counter() - start
     info["load average at end (1, 5, 15 min)"] = load_average()
+    info[f"speed check at end ({SPEED_CHECK_ADDITIONS:,} additions in a Python loop)"] = speed_check()
     print("\n## Targets\n")
     print(targets_table([m for s in sections for m in s.measurements]))
     print("\n## What we found\n")

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from .browser import FPS_MODES, chromium_path, measure_browser
 from .core import Measurement, Section, Target, best_of, fmt, median, table
 from .server import REPO_ROOT
 
+PEER = "sg721642/Deep-Learning-Optimizer-Visualizer"  # the Streamlit peer the canvas issue was measured against
+PEER_APP, PEER_PYTHONPATH = "PEER_APP", "PEER_PYTHONPATH"  # environment: its app.py, and packages it needs
+PEER_SLIDER, PEER_PRESSES = "Iteration", 7
 FLOOR_APP = "bench/floor_app.py"  # one slider, one small Plotly chart: what Streamlit and plotly.js need at least
 
 WEBGL_CALLS = {"readPixels", "getProgramParameter", "isProgram", "isShader", "compileShader", "linkProgram",
@@ -117,7 +122,12 @@ def measure_page() -> Section:
     except Exception as error:  # a broken app or browser should not lose the other sections' results
         section.blocks.append(f"Browser measurement failed: `{type(error).__name__}: {error}`")
         return section
-    section.data = {**r, "floor": floor}
+    try:
+        peer = measure_peer()
+    except Exception as error:  # the peer's own failure loses nothing of the app's
+        peer = None
+        section.blocks.append(f"The peer's measurement failed: `{type(error).__name__}: {error}`")
+    section.data = {**r, "floor": floor, "peer": peer}
     first, warm = r["loads"]
     section.add(
         Measurement("browser", "page load → first chart, first visit", first["at"] / 1e3, "s", Target(2)),
@@ -183,7 +193,15 @@ def measure_page() -> Section:
             "most; at 2× it shows 60, one per animation frame of a 60 Hz display.")
     section.add(Measurement("browser", "server CPU per press", r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3,
                             "ms", Target(50)))
-    section.blocks.append(_floor_table(r, floor))
+    section.blocks.append(_floor_table(r, floor, peer))
+    if peer:
+        app_ms, peer_ms = (median([p["total"] for p in x["presses"]]) for x in (r, peer))
+        section.add(Measurement("browser", f"slider key → redrawn, app ÷ peer ({peer_ms:.0f} ms, side by side)",
+                                app_ms / peer_ms, "×", Target(0.5)))
+    else:
+        section.blocks.append(
+            f"The peer ({PEER}) was not measured in this run: `make bench {PEER_APP}=path/to/its/app.py` measures it "
+            f"side by side ({PEER_PYTHONPATH}=dir adds the packages it needs beyond ours, such as scikit-learn).")
     section.add(
         Measurement("browser floor", "minimal page: page load → first chart, second visit",
                     floor["loads"][1]["at"] / 1e3, "s"),
@@ -204,29 +222,45 @@ def measure_page() -> Section:
     return section
 
 
-def _floor_table(app: dict, floor: dict) -> str:
-    """The app beside ``bench/floor_app.py`` (a slider and a 101-point line chart), measured the same way."""
+def measure_peer() -> dict | None:
+    """The peer app (``PEER_APP``, its ``app.py``), measured as the app is: page loads and presses of its step
+    slider, the one that redraws its two charts. None when ``PEER_APP`` is not set (its code is not ours to ship)."""
+    app = os.environ.get(PEER_APP)
+    if not app:
+        return None
+    path = Path(app).resolve()
+    extra = os.environ.get(PEER_PYTHONPATH)
+    return measure_browser(presses=PEER_PRESSES, script=path.name, profile=False, slider=PEER_SLIDER,
+                           cwd=path.parent, env={"PYTHONPATH": extra} if extra else None)
+
+
+def _floor_table(app: dict, floor: dict, peer: dict | None = None) -> str:
+    """The app beside ``bench/floor_app.py`` (a slider and a 101-point line chart), and the peer when it was
+    measured, all the same way."""
+    pages = [app, floor] + ([peer] if peer else [])
     rows = []
     for label, key in (("page load → first chart, first visit (s)", 0),
                        ("page load → first chart, second visit (s)", 1)):
-        a, f = app["loads"][key]["at"] / 1e3, floor["loads"][key]["at"] / 1e3
-        rows.append((label, a, f, a - f))
+        rows.append((label, *(r["loads"][key]["at"] / 1e3 for r in pages)))
     for label, part in (("slider key → every chart redrawn, median (ms)", "total"),
                         ("page main thread busy within it, median (ms)", "main_thread_busy")):
-        a, f = median([p[part] for p in app["presses"]]), median([p[part] for p in floor["presses"]])
-        rows.append((label, a, f, a - f))
+        rows.append((label, *(median([p[part] for p in r["presses"]]) for r in pages)))
     for label, key in (("server CPU per press (ms)", "server_s"),
                        ("page CPU per press, Chromium renderer (ms)", "page_s"),
                        ("whole machine CPU per press (ms)", "machine_s")):
-        a, f = (r["cpu"][key] / r["cpu"]["presses"] * 1e3 for r in (app, floor))
-        rows.append((label, a, f, a - f))
-    a, f = (median([len(p["charts"]) - p["charts_kept"] for p in r["presses"]]) for r in (app, floor))
-    rows.append(("charts replaced (drawn from scratch) per press, median", a, f, a - f))
-    return (table(["the app beside a minimal page", "app", "minimal page", "difference"], rows)
+        rows.append((label, *(r["cpu"][key] / r["cpu"]["presses"] * 1e3 for r in pages)))
+    rows.append(("charts replaced (drawn from scratch) per press, median",
+                 *(median([len(p["charts"]) - p["charts_kept"] for p in r["presses"]]) for r in pages)))
+    rows = [(label, a, f, *rest, a - f) for label, a, f, *rest in rows]
+    head = ["the app beside a minimal page", "app", "minimal page"] + (["peer"] if peer else [])
+    peer_text = (f" The peer ({PEER}, from `{PEER_APP}`) is measured the same way on its \"{PEER_SLIDER}\" slider, "
+                 f"its step control, which redraws its two charts ({PEER_PRESSES} presses, value "
+                 f"{peer['steps_before']} → {peer['steps_after']})." if peer else "")
+    return (table([*head, "app − minimal page"], rows)
             + "\n\nThe minimal page (`bench/floor_app.py`: a sidebar \"Steps\" slider and one 101-point Plotly line) "
             "is measured the same way, in the same run: what a Streamlit page with a Plotly chart costs on this "
             "machine before the app does anything (the websocket round trip, React, loading and parsing plotly.js). "
             "CPU per press is over the timed presses, including the 0.3 s wait after each. A chart counts as "
             "replaced when the graph div it was drawn in is gone after the rerun: `st.plotly_chart` (the minimal "
             "page's) gives a chart whose figure changed a new element, drawn anew; the app's canvas keeps its charts "
-            "and updates them with `Plotly.react`.")
+            "and updates them with `Plotly.react`." + peer_text)

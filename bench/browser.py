@@ -10,11 +10,13 @@ Two timings, both taken inside the page with ``performance.now()`` so Python's p
 
 from __future__ import annotations
 
+import re
 import shutil
 import statistics
 import time
+from pathlib import Path
 
-from harness.live_app import CHROMIUM_ARGS, streamlit_server
+from harness.live_app import CHROMIUM_ARGS, REPO_ROOT, streamlit_server
 
 from .server import SERVER_LOG, cpu_seconds, renderer_cpu_seconds, renderer_cpu_since
 
@@ -113,7 +115,8 @@ _REDRAWN_JS = f"""() => {{
   b.hookCharts();
   if (b.keyAt === null || !({_IDLE_JS})()) return null;
   if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
-  const charts = [...document.querySelectorAll(".js-plotly-plot")];
+  // the charts shown (one in a tab not open is not redrawn: the peer app has some)
+  const charts = [...document.querySelectorAll(".js-plotly-plot")].filter((gd) => gd.getClientRects().length);
   if (!charts.length || !charts.every((gd) => gd.__afterplotAt > b.keyAt)) return null;
   const starts = b.runStartAt.filter((t) => t > b.keyAt), idles = b.idleAt.filter((t) => t > b.keyAt);
   const idle = idles.length ? idles[idles.length - 1] : null;  // null: the page never showed the run
@@ -132,10 +135,14 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def _steps_thumb(page):
-    slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text="Steps")
-    )
+def _slider_thumb(page, label: str):
+    """The thumb of the Streamlit slider labelled ``label``: the sidebar's, else the page's."""
+    def labelled(scope):
+        return scope.locator('[data-testid="stSlider"]').filter(  # the whole label: "Iteration", not "Max Iterations"
+            has=page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+
+    in_sidebar = labelled(page.locator('[data-testid="stSidebar"]'))
+    slider = in_sidebar if in_sidebar.count() else labelled(page)
     # Streamlit < 1.60 (baseweb) marks the thumb role="slider"; 1.6x (react-aria) uses a visually hidden range input.
     return slider.locator('[role="slider"], input[type="range"]').first
 
@@ -154,7 +161,7 @@ def _load(page, url: str) -> dict:
 
 
 def _press(page) -> dict:
-    """Press ArrowRight on the Steps slider; return the in-page timestamps of the rerun it caused."""
+    """Press ArrowRight on the focused slider; return the in-page timestamps of the rerun it caused."""
     # Mark every chart's graph div: a mark still there after the rerun means the chart was updated in place,
     # a missing one that the element was replaced (a new div drawn from scratch).
     page.evaluate("() => { window.__bench.keyAt = null;"
@@ -206,10 +213,17 @@ _FPS_JS = """async ([mode, frames]) => {
   const scrub = document.querySelector(".cv-scrub");
   const root = scrub.closest(".cv-root");  // the comparison's canvas (the sidebar's first one only loads plotly.js)
   const live = document.querySelector(".cv-slider input");
+  const total = Number(scrub.max);
+  const playButton = document.querySelector(".cv-play");
+  const playing = mode.startsWith("play");
+  if (playing) {  // from the first step, so that Play has the whole run to go (it stops at the last step)
+    scrub.value = "0";
+    scrub.dispatchEvent(new Event("input"));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const times = [];
   const onDraw = () => times.push(performance.now());
   root.addEventListener("cv-drawn", onDraw);
-  const total = Number(scrub.max);
   const drive = {
     scrub: (i) => { scrub.value = String(i % (total + 1)); scrub.dispatchEvent(new Event("input")); },
     drag: (i) => { const n = Number(live.max) + 1, k = i % (2 * n);  // back and forth over every stop
@@ -219,14 +233,13 @@ _FPS_JS = """async ([mode, frames]) => {
   }[mode];
   const speed = document.querySelector(".cv-speed");
   const setSpeed = (value) => { speed.value = value; speed.dispatchEvent(new Event("change")); };
-  const playing = mode.startsWith("play");
   if (mode === "play2x") setSpeed("2");
-  if (playing) document.querySelector(".cv-play").click();
+  if (playing) playButton.click();
   for (let i = 0; i < frames; i += 1) {
     drive(i);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
-  if (playing) document.querySelector(".cv-play").click();
+  if (playing && playButton.textContent.includes("Pause")) playButton.click();
   if (mode === "play2x") setSpeed("1");
   root.removeEventListener("cv-drawn", onDraw);
   const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
@@ -249,8 +262,10 @@ def measure_canvas_fps(page, frames: int = 90) -> dict:
     return out
 
 
-def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = True) -> dict:
-    """Start the server (on ``script``) and Chromium; time two page loads and ``presses`` slider key presses.
+def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = True, *, slider: str = "Steps",
+                    cwd: Path = REPO_ROOT, env: dict[str, str] | None = None) -> dict:
+    """Start the server (on ``script``, in ``cwd`` with ``env``) and Chromium; time two page loads and ``presses``
+    key presses (ArrowRight) on the slider labelled ``slider``.
 
     Also the CPU seconds the server and the whole machine spent on the presses (the rest is mostly Chromium),
     and with ``profile`` where the page's JavaScript time went.
@@ -258,7 +273,8 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
     from playwright.sync_api import sync_playwright
 
     out: dict = {}
-    with streamlit_server(SERVER_LOG, script) as (base_url, healthy_s, pid), sync_playwright() as playwright:
+    with (streamlit_server(SERVER_LOG, script, cwd=cwd, env=env) as (base_url, healthy_s, pid),
+          sync_playwright() as playwright):
         out["server_healthy_s"] = healthy_s
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -278,7 +294,7 @@ def measure_browser(presses: int = 11, script: str = "app.py", profile: bool = T
                 if len(loads) < 2:
                     context.close()
             out["loads"] = loads
-            thumb = _steps_thumb(page)
+            thumb = _slider_thumb(page, slider)
             out["steps_before"] = _slider_value(thumb)
             thumb.focus()
             samples = []

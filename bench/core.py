@@ -165,6 +165,21 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+SPEED_CHECK_ADDITIONS = 3_000_000
+
+
+def speed_check() -> str:
+    """The seconds a fixed pure-Python loop takes (best of 3): this machine's speed at the moment, so that two runs
+    of the benchmark can be told apart by the machine's state (a shared VM's speed varies by twofold)."""
+    def loop() -> int:
+        total = 0
+        for i in range(SPEED_CHECK_ADDITIONS):
+            total += i
+        return total
+
+    return f"{best_of(loop, repeats=3, budget_s=10.0)[0]:.2f} s"
+
+
 def machine() -> dict[str, str]:
     """The facts a reader needs to compare these numbers with theirs."""
     try:
@@ -179,4 +194,5 @@ def machine() -> dict[str, str]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         **{name: _version(name) for name in ("numpy", "torch", "streamlit", "plotly", "playwright")},
         "load average at start (1, 5, 15 min)": load_average(),
+        f"speed check at start ({SPEED_CHECK_ADDITIONS:,} additions in a Python loop)": speed_check(),
     }

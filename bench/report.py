@@ -119,6 +119,13 @@ def findings(sections: Sequence[Section]) -> list[str]:
         machine_ms, page_ms = (cpu[key] / cpu["presses"] * 1e3 for key in ("machine_s", "page_s"))
         floor_machine_ms = floor["cpu"]["machine_s"] / floor["cpu"]["presses"] * 1e3 if floor else math.nan
         replaced = median([len(p["charts"]) - p["charts_kept"] for p in presses])
+        peer, peer_text = page.data.get("peer"), ""
+        if peer:
+            peer_total = median([p["total"] for p in peer["presses"]])
+            peer_replaced = median([len(p["charts"]) - p["charts_kept"] for p in peer["presses"]])
+            peer_text = (f" The peer Streamlit visualizer, side by side: {peer_total:.0f} ms for a press of its step "
+                         f"slider, which redraws its charts ({peer_replaced:.0f} replaced per press), so the app "
+                         f"takes {total / peer_total:.2f} of its time (the target: at most half).")
         out.append(
             f"**Slider → redrawn: {total:.0f} ms median; the same interaction on a minimal Streamlit page with one "
             f"small Plotly chart takes {floor_total:.0f} ms here**, so the 150 ms target leaves the app about "
@@ -138,7 +145,7 @@ def findings(sections: Sequence[Section]) -> list[str]:
             "`st.cache_data` (which pickled every argument), closed expanders drawing no widgets. Earlier "
             "(2026-11-23): Streamlit's full `gc.collect()` after every script run walked every object the imports "
             "had made, about 50 ms of CPU per press, so the app freezes those once (`gc.freeze()`); the contour's "
-            "filled bands are one image, made once per surface."
+            "filled bands are one image, made once per surface." + peer_text
         )
         fps = page.data.get("fps") or {}
         if fps:

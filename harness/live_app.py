@@ -75,8 +75,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: Path, script: str = "app.py") -> Iterator[tuple[str, float, int]]:
-    """Start the app (or ``script``, relative to the repo root); yield ``(base_url, seconds until healthy, pid)``.
+def streamlit_server(log_path: Path, script: str = "app.py", *, cwd: Path = REPO_ROOT,
+                     env: dict[str, str] | None = None) -> Iterator[tuple[str, float, int]]:
+    """Start the app (or ``script``, relative to ``cwd``, the repo root unless told) with ``env`` added to the
+    environment; yield ``(base_url, seconds until healthy, pid)``.
 
     RuntimeError (with the server's output) if it never becomes healthy.
     """
@@ -95,8 +97,8 @@ def streamlit_server(log_path: Path, script: str = "app.py") -> Iterator[tuple[s
     started = time.perf_counter()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+            command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}, start_new_session=True,
         )
     try:
         deadline = started + START_TIMEOUT_S
