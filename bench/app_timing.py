@@ -178,8 +178,9 @@ def measure_page() -> Section:
         )
     fps = r.get("fps")
     if fps:
+        # Play at 1× draws each of its 30 steps a second: its rate by design, not a capacity, so it has no target
         section.add(*(Measurement("browser", f"canvas: {FPS_MODES[m]}, redraws per second (median gap)", fps[m]["fps"],
-                                  "fps", Target(30, below=False)) for m in FPS_MODES))
+                                  "fps", None if m == "play" else Target(30, below=False)) for m in FPS_MODES))
         section.blocks.append(table(
             ["in the browser, no server round trip", "redraws", "over (s)", "median gap (ms)", "fps"],
             [(FPS_MODES[m], fps[m]["redraws"], fps[m]["seconds"], fps[m]["median_gap_ms"], fps[m]["fps"])

@@ -45,7 +45,9 @@ LIVE_PARAMS = ("lr",)  # the hyperparameters a live slider previews (a log slide
 FRAME_MS = 33  # the Play control's frame time at speed 1x: 30 frames a second
 # The contour fills the window below its top edge (at least FIT_MIN px, at most FIT_MAX): the picture comes first.
 FIT_MIN, FIT_MAX = 340, 1100
-SIDE_MIN_PX = 360  # the curves go beside the contour when both fit, below it otherwise
+SIDE_MIN_PX, SIDE_WIDTH_PX = 360, 414  # the side column (the curves): its least and its usual width
+PLOT_SHARE = 0.45  # the side column goes beside the contour when the contour's plot keeps this share of the window's
+#                    height there, below it otherwise
 PRESENT_SCALE = 1.5  # presentation mode: fonts of the figures and of the canvas's own controls
 
 __all__ = ["cached_grid", "chart", "compare_view"]  # the explore views draw with the same chart
@@ -137,7 +139,8 @@ def canvas_data(config: AppConfig, surface: Surface, grid, runs: list[RunView], 
     st.session_state[LIVE_KEYS] = {s["key"]: s["values"] for row in rows for s in row["sliders"]}
     return {
         "charts": charts,
-        "layout": {"fit_min": FIT_MIN, "fit_max": FIT_MAX, "side_min": SIDE_MIN_PX,
+        "layout": {"fit_min": FIT_MIN, "fit_max": FIT_MAX, "side_min": SIDE_MIN_PX, "side_width": SIDE_WIDTH_PX,
+                   "plot_share": PLOT_SHARE,
                    "scale": PRESENT_SCALE if config.presentation else 1.0},
         "player": {**player, "step": step, "frame_ms": FRAME_MS, "speeds": [0.25, 0.5, 1, 2, 4]},
         "curves": {"kinds": [{"value": k, "label": v} for k, v in CURVE_KINDS.items()], "value": kind},

@@ -414,6 +414,27 @@ def test_the_contour_comes_first_at_classroom_sizes(page, streamlit_server, size
     screenshot(page, f"canvas-{width}x{height}-{link}", full_page=False)
 
 
+# Whether the curves chart stands beside the contour (to its right, overlapping its height), not below it.
+_CURVES_BESIDE_JS = """() => {
+  const box = (id) => document.querySelector(`.cv-chart[data-chart="${id}"]`).getBoundingClientRect();
+  const contour = box("contour"), curves = box("curves");
+  return curves.left >= contour.right - 1 && curves.top < contour.bottom;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height", "beside"), [(1400, 900, False), (1600, 1000, True)])
+def test_the_curves_stand_beside_the_contour_only_where_it_keeps_its_share_of_the_window(
+        page, streamlit_server, width, height, beside):
+    """At 1400×900 the curves beside the contour left its plot 354 px high (39 % of the window): they go below.
+    At 1600×1000 the plot keeps 45 % beside them, and they stay there."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_app(page, streamlit_server)
+    area = settled(page, _PLOT_AREA_JS)
+    assert min(area["w"], area["h"]) >= 0.45 * height and area["fraction"] >= 0.9, area
+    assert page.evaluate(_CURVES_BESIDE_JS) == beside
+    screenshot(page, f"canvas-{width}x{height}-side", full_page=False)
+
+
 def test_presentation_mode_enlarges_the_canvas_controls_and_ledger(page, streamlit_server):
     # null until every element is drawn (a second load can report idle before the view's tabs are back)
     sizes_js = """() => {

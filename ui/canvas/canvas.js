@@ -104,7 +104,7 @@ function build(parent) {
   const root = el("div", "cv-root", parent);
   const s = { root, charts: new Map(), step: 0, serverStep: null, playing: false, speed: 1, loop: false,
               drag: null, data: null, Plotly: null, queued: false, reportTimer: null };
-  const grid = el("div", "cv-grid", root);
+  const grid = (s.grid = el("div", "cv-grid", root));
   s.main = el("div", "cv-main", grid);
   s.mainCharts = el("div", "cv-charts", s.main);
   s.live = el("div", "cv-live", s.main);
@@ -114,6 +114,7 @@ function build(parent) {
   s.ledger = el("div", "cv-ledger", root);
   // Plotly's `responsive` follows only window resizes: the container can change without one (sidebar, columns).
   s.observer = new ResizeObserver(() => {
+    placeSide(s);
     fitHeights(s);
     for (const chart of s.charts.values()) if (chart.drawn && s.Plotly) s.Plotly.Plots.resize(chart.div);
   });
@@ -122,7 +123,10 @@ function build(parent) {
   // left the contour 40 px short of the window's bottom); the page's main block resizes with everything in it.
   const page = parent.closest('[data-testid="stMainBlockContainer"]');
   if (page) s.observer.observe(page, { box: "border-box" });
-  window.addEventListener("resize", () => fitHeights(s));
+  window.addEventListener("resize", () => {
+    placeSide(s);
+    fitHeights(s);
+  });
   return s;
 }
 
@@ -167,6 +171,24 @@ function orderCharts(s, charts) {
     }
     if (wanted.some((node, i) => home.children[i] !== node)) wanted.forEach((node) => home.appendChild(node));
   }
+}
+
+// The side column (curves, 3D, model) goes beside the contour when both fit and the contour's plot area keeps at
+// least `plot_share` of the window's height there; else below it (the picture comes first). The plot area beside
+// is foreseen from the contour as drawn (its margins, colour bar included, and its axes' equal aspect), so the
+// choice does not depend on the current one.
+function placeSide(s) {
+  const layout = (s.data && s.data.layout) || {};
+  const contour = [...s.charts.values()].find((chart) => chart.spec && chart.spec.fit);
+  const full = contour && contour.div._fullLayout;
+  if (!full || !full._size || !layout.plot_share || !s.data.player) return;
+  const gap = parseFloat(getComputedStyle(s.grid).columnGap) || 0;
+  const width = s.grid.clientWidth - gap - layout.side_width - full._size.l - full._size.r;
+  const height = full.height - full._size.t - full._size.b;
+  const [x0, x1] = full.xaxis.range, [y0, y1] = full.yaxis.range;
+  const aspect = Math.abs((y1 - y0) / (x1 - x0)) || 1; // equal axes: the plot's height per unit of its width
+  const side = Math.min(width, height / aspect) * Math.min(1, aspect); // the smaller side of the plot area
+  s.grid.classList.toggle("cv-stacked", side < layout.plot_share * window.innerHeight);
 }
 
 // The contour's height: the window below its top edge, within [fit_min, fit_max] (the picture comes first).
@@ -778,6 +800,7 @@ async function update(s, data) {
   s.data = data;
   s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
   s.root.style.setProperty("--cv-side-min", `${(data.layout || {}).side_min || 360}px`);
+  s.root.style.setProperty("--cv-side-width", `${(data.layout || {}).side_width || 414}px`);
   s.root.classList.toggle("cv-single", !data.player);
   if (s.bar) s.bar.hidden = !data.player; // a single chart has no step control
   if (data.player) {
@@ -829,6 +852,7 @@ async function update(s, data) {
     s.scrub.value = String(s.step);
     s.stepLabel.textContent = `step ${s.step} / ${data.player.steps}`;
     drawLedger(s);
+    placeSide(s); // now that the contour is drawn (its resize, if the side column moves, follows by itself)
   }
   s.root.dataset.updates = String(Number(s.root.dataset.updates || 0) + 1); // for tests: updates drawn
 }
