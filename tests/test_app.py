@@ -322,3 +322,16 @@ def test_a_closed_run_draws_no_widgets_and_keeps_its_values():
     assert_clean(at)
     assert query(at, "run") == [f"sgd:lr={smaller:g}", "adam"]
     assert float(widget(at, "select_slider", "run.0.sgd.lr").value) == smaller  # and its widget shows it again
+
+
+def test_the_noise_slider_is_disabled_where_the_examples_make_the_noise():
+    """On a surface made of examples a run's minibatches are its noise and σ is not used: its slider says so
+    instead of doing nothing. On a test function it is live."""
+    def sigma(at: AppTest):
+        return next(w for w in at.slider if w.key == "noise")
+
+    lesson = app({"lesson": "batch_generalization"})
+    assert_clean(lesson)
+    assert sigma(lesson).disabled and "examples" in sigma(lesson).help
+    default = app()
+    assert not sigma(default).disabled

@@ -41,6 +41,9 @@ from .text import markdown_literal
 
 LOG_SLIDER_POINTS_PER_DECADE = 24
 SHARED_SETTINGS = ("steps", "noise", "seed", "weight_decay", "clip_norm")  # the sidebar's "Shared settings"
+# Shared settings a surface made of examples does not use, shown disabled there with the reason.
+UNUSED_ON_EXAMPLES = {"noise": "Not used on a surface made of examples: there a run's batch size B draws B of the "
+                               "examples for each step, and their disagreement is the gradient noise."}
 DISPLAY_SETTINGS = ("overlays", "show_3d", "presentation")  # and its "Display"
 
 
@@ -367,8 +370,11 @@ def run_controls(surface_name: str) -> tuple[RunConfig, ...]:
 
 
 def shared_controls(surface) -> dict:
+    examples = surface is not None and surface.finite_sum is not None
     with st.sidebar.expander("Shared settings", expanded=True, icon=":material/tune:"):
-        values = {name: setting_widget(name, st) for name in SHARED_SETTINGS}
+        values = {name: setting_widget(name, st, **({"disabled": True, "help": UNUSED_ON_EXAMPLES[name]}
+                                                    if examples and name in UNUSED_ON_EXAMPLES else {}))
+                  for name in SHARED_SETTINGS}
         cols = st.columns(2)
         start = tuple(float(param_widget(p, p.name, column, format="%.4g"))
                       for p, column in zip(start_params(surface), cols, strict=True))
