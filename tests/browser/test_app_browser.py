@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from conftest import (
+    DEFAULT_TIMEOUT_MS,
     EXCEPTION,
     chart_index,
     expect_rerun,
@@ -23,6 +24,7 @@ from conftest import (
     select_option,
     wait_idle,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from surfaces import get_surface
 from ui.config import MAX_STEPS, AppConfig, encode_run, from_query, to_query
@@ -169,18 +171,27 @@ def data_to_client(page, index: int, x: float, y: float) -> tuple[float, float]:
     )
 
 
-def wait_for_first_path(page, predicate_js: str, arg=None, timeout_ms: float = 10_000) -> None:
-    """Wait until ``predicate_js(trace, arg)`` holds for the contour's first path (charts redraw after the run)."""
-    page.wait_for_function(
-        f"""(arg) => {{
-          const gd = [...document.querySelectorAll(".js-plotly-plot")]
-            .find((g) => (g._fullData || []).some((t) => t.meta && t.meta.role === "contour"));
-          const trace = gd && gd._fullData.find((t) => t.meta && t.meta.role === "path");
-          return !!trace && ({predicate_js})(trace, arg);
-        }}""",
-        arg=arg,
-        timeout=timeout_ms,
-    )
+def wait_for_first_path(page, predicate_js: str, arg=None, timeout_ms: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until ``predicate_js(trace, arg)`` holds for the contour's first path (charts redraw after the run).
+
+    On a timeout the failure says what the first path is named instead, and how many updates the canvas drew.
+    """
+    found = """() => {
+      const gd = [...document.querySelectorAll(".js-plotly-plot")]
+        .find((g) => (g._fullData || []).some((t) => t.meta && t.meta.role === "contour"));
+      return gd && gd._fullData.find((t) => t.meta && t.meta.role === "path");
+    }"""
+    try:
+        page.wait_for_function(
+            f"(arg) => {{ const trace = ({found})(); return !!trace && ({predicate_js})(trace, arg); }}",
+            arg=arg,
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeoutError:
+        name = page.evaluate(f"() => {{ const trace = ({found})(); return trace ? trace.name : null; }}")
+        updates = page.evaluate("() => (document.querySelector('.cv-root') || {dataset: {}}).dataset.updates")
+        pytest.fail(f"the first path never matched {arg!r}: it is named {name!r} ({updates} canvas updates drawn,"
+                    f" at {page.url})", pytrace=False)
 
 
 def assert_no_exception(page) -> None:

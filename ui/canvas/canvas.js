@@ -730,7 +730,7 @@ function drawRuns(s) {
       });
       input.addEventListener("change", () => {
         const member = Number(input.value);
-        if (member === slider.index) update(s, s.data); // back where it was: the run's own path, no rerun
+        if (member === slider.index) draw(s, s.data); // back where it was: the run's own path, no rerun
         else send(s, { kind: "hparam", key: slider.key, value: slider.values[member] });
       });
     }
@@ -796,6 +796,15 @@ function drawBar(s) {
 
 // ------------------------------------------------------------------------------------------- an update from Python
 
+// Updates are drawn one after another, and only the newest: two drawn at once interleave at their awaits (a
+// slider pressed three times sends three), so an older one could paint its paths over a newer one's charts.
+function draw(s, data) {
+  s.latest = data;
+  s.updating = (s.updating || Promise.resolve())
+    .then(() => (s.latest === data ? update(s, data) : undefined))
+    .catch((error) => console.error("canvas:", error));
+}
+
 async function update(s, data) {
   s.data = data;
   s.root.style.setProperty("--cv-scale", String((data.layout || {}).scale || 1));
@@ -827,7 +836,7 @@ async function update(s, data) {
   }
   fitHeights(s);
   s.Plotly = await loadPlotly(data.plotly);
-  if (s.data !== data) return; // a newer update arrived while plotly.js loaded
+  if (s.latest !== data) return; // a newer update arrived while plotly.js loaded: it draws everything
   const updates = data.player ? stepUpdates(s) : {};
   for (const chart of charts) {
     const figure = JSON.parse(chart.spec.figure);
@@ -841,7 +850,9 @@ async function update(s, data) {
     if (chart.spec.id === "curves" && data.player) takeCursor(chart, figure.layout);
     const traces = splitTraces(chart, figure.data);
     await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
+    if (s.latest !== data) return;
     if (chart.spec.layers) await drawLayers(s, chart, traces, figure.layout);
+    if (s.latest !== data) return;
     chart.figureData = figure.data;
     chart.decodedX = null;
     paintPreview(chart, []); // a drag's preview, if any, gives way to what was just drawn
@@ -861,5 +872,5 @@ export default function (component) {
   const { parentElement, setTriggerValue } = component;
   const s = parentElement.__canvas || (parentElement.__canvas = build(parentElement));
   s.setTriggerValue = setTriggerValue;
-  update(s, unpack(component.data)).catch((error) => console.error("canvas:", error));
+  draw(s, unpack(component.data));
 }
