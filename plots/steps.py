@@ -111,14 +111,15 @@ def _per_step(values, last: int) -> np.ndarray:
     return np.concatenate([values, np.full((1, *values.shape[1:]), np.nan)])
 
 
-def fan_arrays(surface: Surface, grid: SurfaceGrid, fan: RunView, *, kind: str) -> dict:
-    """The members of a fan (one trajectory per hyperparameter value) as rows: ``x``, ``y``, ``z`` (K, T+1) and
-    ``curve`` (K, L), the curve of ``kind`` the curves chart shows (:func:`plots.curves.curve_values`), with
-    ``test_curve`` (K, L) when that chart also shows the test loss."""
-    _, z = path_on_surface(surface, grid, fan)  # heights: NaN outside the view, where the 3D path stops
+def fan_arrays(surface: Surface, grid: SurfaceGrid, fan: RunView, *, kind: str, heights: bool) -> dict:
+    """The members of a fan (one trajectory per hyperparameter value) as rows: ``x``, ``y`` (K, T+1), with
+    ``heights`` (the 3D view is shown) also ``z``, and ``curve`` (K, L), the curve of ``kind`` the curves chart
+    shows (:func:`plots.curves.curve_values`), with ``test_curve`` (K, L) when that chart also shows the test loss."""
     xs = as_xs(fan.trajectory)  # the contour draws a path beyond the view too (it is clipped there)
     _, curve, _ = curve_values(fan, kind, surface=surface, optimal_value=surface.optimal_value)
-    out = {"x": xs[..., 0].T, "y": xs[..., 1].T, "z": z.T, "curve": curve.T}
+    out = {"x": xs[..., 0].T, "y": xs[..., 1].T, "curve": curve.T}
+    if heights:  # a quarter of what a fan sends: only for the 3D view
+        out["z"] = path_on_surface(surface, grid, fan)[1].T  # NaN outside the view, where the 3D path stops
     if kind == "loss" and fan.trajectory.test_fs is not None:
         out["test_curve"] = curve_values(fan, "test_loss")[1].T
     return out

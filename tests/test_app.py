@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
+from ui.compute import make_surface
 from ui.config import VIEWS, from_query, to_query
 from ui.controls import LESSONS_OPEN
 from ui.lessons import LESSONS
@@ -277,11 +278,30 @@ def test_each_live_slider_is_given_a_fan_from_the_sliders_own_stops():
             assert options[start:start + len(values)] == values
         fan = slider["fan"]
         assert unpack(fan["x"]).shape == (len(values), 31) and unpack(fan["curve"]).shape[0] == len(values)
+        assert "z" not in fan  # heights are for the 3D view, which is off
         # member k is the engine's run with the k-th value: the one drawn after a release there
         for k in (0, slider["index"], len(values) - 1):
             hparams = f"lr={values[k]!r}" + (",momentum=0.5" if i else "")
             expected = engine_xs({**link, "run": [f"{optimizer}:{hparams}"]})
             np.testing.assert_allclose(unpack(fan["x"])[k], expected[:, 0], rtol=1e-5, atol=1e-7)
+
+
+def test_a_fan_carries_its_heights_when_the_3d_view_is_shown():
+    at = app({"run": ["sgd:lr=0.1"], "steps": "30", "3d": "1"})
+    assert_clean(at)
+    (data,) = canvases(at)
+    fan = data["runs"][0]["sliders"][0]["fan"]
+    x, y, z = (unpack(fan[name]) for name in ("x", "y", "z"))
+    assert z.shape == x.shape
+    config = from_query({})[0]
+    surface = make_surface(config.surface, config.surface_params)
+    (x0, x1), (y0, y1) = surface.bounds
+    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    assert inside.any() and np.array_equal(np.isfinite(z), inside)  # the 3D path stops at the view's edge
+    # heights on the shown scale: a rising function of the loss there
+    f = surface.f(np.stack([x[inside], y[inside]], -1).astype(float))
+    by_loss = z[inside][np.argsort(f, kind="stable")]
+    assert np.all(np.diff(by_loss) >= -1e-5 * np.ptp(by_loss))
 
 
 def test_a_noisy_run_gets_no_preview_and_the_shown_step_comes_from_the_link():

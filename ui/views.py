@@ -95,7 +95,7 @@ def run_rows(config: AppConfig, surface: Surface, grid, scene: Scene, kind: str)
                 "key": f"run.{run_id}.{run.optimizer}.{p.name}", "label": p.label,
                 "values": list(values), "labels": [f"{v:g}" for v in values],
                 "index": int(np.argmin(np.abs(np.log(np.asarray(values) / value)))),
-                "fan": fan_arrays(surface, grid, fan, kind=kind),
+                "fan": fan_arrays(surface, grid, fan, kind=kind, heights=config.show_3d),
             })
         rows.append({"run": position, "label": label, "color": color, "sliders": sliders})
     return rows

@@ -289,13 +289,9 @@ _PREVIEW_JS = """() => {
 }"""
 
 
-def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page, streamlit_server):
-    open_app(page, streamlit_server)
-    first = DEFAULT.runs[0]
-    slider = page.locator(".cv-run").first.locator(".cv-slider input")
-    key = slider.get_attribute("data-key")
-    assert key.endswith(f".{first.optimizer}.lr"), key
-    runs = script_runs(page)
+def drag_left(page, slider, moves: int):
+    """Press the mouse on a live slider's thumb and move it left (smaller values) in ``moves`` steps, yielding after
+    each (the button is still down: release it with ``page.mouse.up()``)."""
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     lo, hi, value = (int(slider.get_attribute(a)) if a != "value" else int(slider.input_value())
@@ -305,11 +301,22 @@ def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page,
     y = box["y"] + box["height"] / 2
     page.mouse.move(x0, y)
     page.mouse.down()
-    seen = []
-    for k in range(1, 9):  # drag left: smaller learning rates
-        page.mouse.move(x0 - k * (x0 - box["x"]) / 10, y)
+    for k in range(1, moves + 1):
+        page.mouse.move(x0 - k * (x0 - box["x"]) / (moves + 2), y)
         page.wait_for_timeout(60)
-        # the page shows the last step: the grown path is the whole path of the value under the thumb
+        yield k
+
+
+def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page, streamlit_server):
+    open_app(page, streamlit_server)
+    first = DEFAULT.runs[0]
+    slider = page.locator(".cv-run").first.locator(".cv-slider input")
+    key = slider.get_attribute("data-key")
+    assert key.endswith(f".{first.optimizer}.lr"), key
+    runs = script_runs(page)
+    seen = []
+    # the page shows the last step: the grown path is the whole path of the value under the thumb
+    for _ in drag_left(page, slider, 8):
         seen.append((page.locator(".cv-run").first.locator(".cv-slider-value").inner_text(),
                      tuple(traces(page, "contour", "grown")[0]["x"]), page.evaluate(_PREVIEW_JS)))
     assert script_runs(page) == runs, "the drag ran the script"
@@ -342,6 +349,25 @@ def test_dragging_a_live_slider_previews_paths_and_ends_on_the_engines_run(page,
     assert np.allclose(drawn["x"], expected[:, 0], rtol=1e-5, atol=1e-6, equal_nan=True)
     assert np.allclose(drawn["y"], expected[:, 1], rtol=1e-5, atol=1e-6, equal_nan=True)
     assert f"η={released:g}" in drawn["name"]
+
+
+def test_a_drag_moves_the_run_in_the_3d_view_too(page, streamlit_server):
+    open_app(page, streamlit_server, "3d=1")
+    slider = page.locator(".cv-run").first.locator(".cv-slider input")
+    before = traces(page, "surface3d", "path")[0]
+    for _ in drag_left(page, slider, 4):
+        pass
+    label = page.locator(".cv-run").first.locator(".cv-slider-value").inner_text()
+    in_3d = traces(page, "surface3d", "path")[0]
+    page.mouse.up()
+    wait_idle(page)
+    # the 3D path is the fan member's: the engine's run for the value under the thumb, on the surface, in the view
+    expected = engine_path(RunConfig(DEFAULT.runs[0].optimizer, (("lr", float(label)),)))
+    shown = np.isfinite(in_3d["x"])
+    assert shown.sum() > 1 and not np.allclose(in_3d["x"], before["x"], equal_nan=True), label
+    assert np.allclose(np.asarray(in_3d["x"])[shown], expected[shown, 0], rtol=1e-5, atol=1e-6)
+    z = DEFAULT_SURFACE.f(expected[shown])
+    assert np.all(np.diff(np.asarray(in_3d["z"])[shown][np.argsort(z, kind="stable")]) >= -1e-4)
 
 
 # --------------------------------------------------------------------------------------------------- click to start

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import math
 import shutil
@@ -33,23 +34,42 @@ HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE.parents[1] / "static"  # next to app.py: what Streamlit serves at /app/static/
 PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 PLOTLY_FILE = f"plotly-{plotly.__version__}.min.js"  # the version in the name: a new plotly is a new URL
-PLOTLY_URL = f"app/static/{PLOTLY_FILE}"  # relative to the page
+
+
+def _static_copy(source: Path, name: str) -> str:
+    """Copy ``source`` into ``static/`` as ``name`` once (a real file: Streamlit refuses symlinks); its URL."""
+    target = STATIC_DIR / name
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        STATIC_DIR.mkdir(exist_ok=True)
+        partial = target.with_suffix(".part")
+        shutil.copyfile(source, partial)
+        partial.replace(target)  # atomic: two servers starting at once never serve half a file
+    return f"app/static/{name}"  # relative to the page
 
 
 def ensure_plotly_asset() -> str:
-    """Copy plotly.min.js into ``static/`` once (it must be a real file: Streamlit refuses symlinks); its URL."""
-    target = STATIC_DIR / PLOTLY_FILE
-    if not target.exists() or target.stat().st_size != PLOTLY_SOURCE.stat().st_size:
-        STATIC_DIR.mkdir(exist_ok=True)
-        partial = target.with_suffix(".part")
-        shutil.copyfile(PLOTLY_SOURCE, partial)
-        partial.replace(target)  # atomic: two servers starting at once never serve half a file
-    return PLOTLY_URL
+    """plotly.js's URL, copied into ``static/`` once."""
+    return _static_copy(PLOTLY_SOURCE, PLOTLY_FILE)
 
+
+# canvas.js is served from static/ too, under a name that changes with its text (a browser never runs a stale
+# copy): inlined into the component, its 40 KB went over the websocket again with every rerun. The component's
+# own script only imports it, once per page, and hands it each call.
+CANVAS_SOURCE = HERE / "canvas.js"
+CANVAS_FILE = f"canvas-{hashlib.sha256(CANVAS_SOURCE.read_bytes()).hexdigest()[:12]}.js"
+CANVAS_URL = _static_copy(CANVAS_SOURCE, CANVAS_FILE)
+for stale in STATIC_DIR.glob("canvas-*.js"):  # the copies of earlier texts
+    if stale.name != CANVAS_FILE:
+        stale.unlink(missing_ok=True)
+CANVAS_LOADER = f"""const canvas = import(new URL("{CANVAS_URL}", document.baseURI).href);
+export default function (component) {{
+  canvas.then((module) => module.default(component)).catch((error) => console.error("canvas:", error));
+}}
+"""
 
 _component = st.components.v2.component(
     "optviz.canvas",
-    js=(HERE / "canvas.js").read_text(),
+    js=CANVAS_LOADER,
     css=(HERE / "canvas.css").read_text(),
     isolate_styles=False,  # plotly.js puts its own styles in the document's head: no shadow root
 )

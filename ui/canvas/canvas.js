@@ -558,7 +558,7 @@ function source(s, r) {
   if (!drag || drag.run !== r) return { path: run.path, curve: null, testCurve: null };
   const fan = drag.slider.fan;
   const x = row(fan.x, drag.member);
-  return { path: { x, y: row(fan.y, drag.member), z: row(fan.z, drag.member), block: x.length + 1, n: 1 },
+  return { path: { x, y: row(fan.y, drag.member), z: fan.z ? row(fan.z, drag.member) : null, block: x.length + 1, n: 1 },
            curve: row(fan.curve, drag.member), testCurve: fan.test_curve ? row(fan.test_curve, drag.member) : null };
 }
 
@@ -604,9 +604,11 @@ function stepUpdates(s) {
       put("contour", contour[`arrow.${key}`], { x: xs, y: ys });
     }
     const s3 = run.traces.surface3d || {};
-    put("surface3d", s3.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t), z: atStep(path.z, path, t) });
+    if (path.z) { // heights come with the 3D view only
+      put("surface3d", s3.step, { x: atStep(path.x, path, t), y: atStep(path.y, path, t), z: atStep(path.z, path, t) });
+      if (dragged) put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
+    }
     if (dragged) {
-      put("surface3d", s3.path, { x: path.x, y: path.y, z: path.z });
       const curves = run.traces.curves || {};
       if (!s.drag.hidden) for (const role of ["curve", "test_curve", "diverged"]) put("curves", curves[role], { opacity: 0 });
       over("curves", curves.curve, curve);
