@@ -12,7 +12,7 @@ SESSIONS ?= 10
 SECONDS ?= 30
 KILL_AFTER ?=
 
-.PHONY: run dev test lint bench serve loadtest clean
+.PHONY: run dev test lint bench serve loadtest plotly-bundle clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ serve: $(VENV)/.runtime
 loadtest: $(VENV)/.runtime
 	$(BIN)/python -m bench.loadtest --url $(URL) --sessions $(SESSIONS) --seconds $(SECONDS) \
 		$(if $(KILL_AFTER),--kill-after $(KILL_AFTER))
+
+# plotly.js with only the trace types the app draws (ui/canvas/plotly, committed): rebuild it after changing its
+# traces or upgrading plotly (its version must be the plotly.js plotly.py writes for). Needs Node.js 20+ and npm.
+plotly-bundle:
+	cd ui/canvas/plotly && npm ci --no-audit --no-fund && node build.js
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis artifacts

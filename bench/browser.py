@@ -93,7 +93,7 @@ _LOADED_JS = f"""() => {{
   const nav = performance.getEntriesByType("navigation")[0];
   // plotly.js: Streamlit's own chunk (st.plotly_chart) or the canvas's copy served from static/ (ui/canvas)
   const plotly = performance.getEntriesByType("resource").find(
-    (r) => /PlotlyChart[^/]*\\.js|\\/plotly-[^/]*\\.min\\.js/.test(r.name));
+    (r) => /PlotlyChart[^/]*\\.js|\\/plotly-[^/]*\\.js/.test(r.name));
   return {{plotlyBytes: plotly ? plotly.decodedBodySize : null, plotlyLoaded: plotly ? plotly.responseEnd : null,
            at: Math.max(b.firstChartAt, b.idleAt[0]), firstChart: b.firstChartAt, runStart: b.runStartAt[0],
            idle: b.idleAt[0], domContentLoaded: nav ? nav.domContentLoadedEventEnd : null,

@@ -22,6 +22,7 @@ import ui.compute
 from app import VIEW_FAILED
 from optimizers import OPTIMIZERS
 from surfaces import SURFACES
+from ui.canvas import BUNDLE_TRACES, BUNDLE_VERSION, PLOTLY_BUNDLE, PLOTLY_FULL, bundle_banner, plotly_source
 from ui.config import LESSONS, SETTINGS, VIEWS, url_key
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -45,6 +46,15 @@ def assert_renders(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception][:1]
     failed = [e.value for e in at.error if VIEW_FAILED in e.value]
     assert not failed, failed
+    drawn = trace_types(at)
+    assert drawn <= set(BUNDLE_TRACES), f"plotly.js's partial bundle lacks {drawn - set(BUNDLE_TRACES)}: add them" \
+                                        " to ui/canvas/plotly/package.json and run make plotly-bundle"
+
+
+def trace_types(at: AppTest) -> set[str]:
+    """The trace types of every chart on the page (a trace without one is a scatter, as plotly.js reads it)."""
+    return {trace.get("type", "scatter") for data in canvases(at) for chart in data["charts"]
+            for trace in json.loads(chart["figure"])["data"]}
 
 
 def matrix() -> list[dict]:
@@ -65,6 +75,22 @@ def test_every_registered_entry_renders_in_every_view(query):
 
 
 # ---------------------------------------------------------------------------- the crashes, each held by a test
+
+
+def test_the_3d_view_draws_with_the_partial_bundle_of_plotly_js():
+    at = render({"3d": "1"})
+    assert_renders(at)  # every type drawn is in the bundle
+    assert {"scatter3d", "surface"} <= trace_types(at)
+
+
+def test_the_page_loads_the_partial_bundle_only_for_the_plotly_js_plotly_py_writes_for(tmp_path):
+    assert plotly_source(BUNDLE_VERSION, BUNDLE_VERSION) == PLOTLY_BUNDLE
+    assert plotly_source(BUNDLE_VERSION, BUNDLE_VERSION + ".1") == PLOTLY_FULL  # a newer plotly.py: its own copy
+    assert BUNDLE_TRACES[0] == "scatter" and BUNDLE_VERSION.count(".") == 2, (BUNDLE_VERSION, BUNDLE_TRACES)
+    damaged = tmp_path / "plotly.min.js"
+    damaged.write_text("var Plotly = {};\n")
+    with pytest.raises(ValueError, match="banner"):
+        bundle_banner(damaged)
 
 
 def test_a_basin_map_served_from_the_cache_renders():

@@ -124,7 +124,8 @@ _CHARTS_DRAWN_JS = """
 () => {
   if (document.querySelector('[data-testid="stException"]')) return true;
   const plots = document.querySelectorAll(".js-plotly-plot");
-  return plots.length > 0 && [...plots].every((p) => p.querySelector(".main-svg"));
+  return plots.length > 0 && [...plots].every((p) => p.querySelector(".main-svg"))
+    && !document.querySelector(".cv-root[data-drawing]");  // every canvas has drawn its newest update
 }
 """
 

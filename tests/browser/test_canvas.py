@@ -373,9 +373,17 @@ def test_a_drag_moves_the_run_in_the_3d_view_too(page, streamlit_server):
 # --------------------------------------------------------------------------------------------------- click to start
 
 
+_PLOT_BOX_JS = """() => {
+  const gd = document.querySelector('.cv-chart[data-chart="contour"]'), l = gd._fullLayout;
+  const box = gd.getBoundingClientRect();
+  return [box.left, box.top, l.xaxis._offset, l.yaxis._offset, l.xaxis._length, l.yaxis._length];
+}"""
+
+
 def test_a_click_anywhere_on_the_plot_area_sets_the_start(page, streamlit_server):
     open_app(page, streamlit_server)
     index = contour_index(page)
+    settled(page, _PLOT_BOX_JS)  # a click where the plot stands still: on a loaded machine it can still move
     target = (2.3, -3.7)  # not on any grid: the click's own pixel decides
     px, py = data_to_client(page, index, *target)
     per_pixel = page.evaluate(

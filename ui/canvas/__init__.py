@@ -9,8 +9,9 @@ builders in :mod:`plots`); ``canvas.js`` only draws, moves the step in the brows
 * ``{"kind": "start", "x": x, "y": y}``: a click on the contour's plot area, in data coordinates;
 * ``{"kind": "hparam", "run": id, "name": "lr", "value": v}``: a live slider was released at ``v``.
 
-plotly.js comes from plotly's own package, copied once into ``static/`` and served by Streamlit's static
-serving (``server.enableStaticServing``), so the browser loads and caches it once instead of with every rerun.
+plotly.js (a partial bundle of the trace types the app draws, ``ui/canvas/plotly``) and canvas.js are copied
+into ``static/`` and served by Streamlit's static serving (``server.enableStaticServing``), so the browser loads
+and caches them once instead of with every rerun.
 """
 
 from __future__ import annotations
@@ -20,47 +21,69 @@ import contextlib
 import hashlib
 import json
 import math
-import shutil
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import plotly
+import plotly.offline
 import streamlit as st
 
 from plots import literal_text
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE.parents[1] / "static"  # next to app.py: what Streamlit serves at /app/static/
-PLOTLY_SOURCE = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-PLOTLY_FILE = f"plotly-{plotly.__version__}.min.js"  # the version in the name: a new plotly is a new URL
 
 
-def _static_copy(source: Path, name: str) -> str:
-    """Copy ``source`` into ``static/`` as ``name`` once (a real file: Streamlit refuses symlinks); its URL."""
+def _static_copy(source: Path, stem: str) -> str:
+    """Copy ``source`` into ``static/`` once, named by its text (``<stem>-<hash>.js``: a browser never runs a stale
+    copy), removing the copies of its earlier texts; its URL, relative to the page.
+
+    A real file: Streamlit refuses symlinks."""
+    text = source.read_bytes()
+    name = f"{stem}-{hashlib.sha256(text).hexdigest()[:12]}.js"
     target = STATIC_DIR / name
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
+    if not target.exists():
         STATIC_DIR.mkdir(exist_ok=True)
         partial = target.with_suffix(".part")
-        shutil.copyfile(source, partial)
+        partial.write_bytes(text)
         partial.replace(target)  # atomic: two servers starting at once never serve half a file
-    return f"app/static/{name}"  # relative to the page
+    for stale in STATIC_DIR.glob(f"{stem}-*.js"):
+        if stale.name != name:
+            stale.unlink(missing_ok=True)
+    return f"app/static/{name}"
 
 
-def ensure_plotly_asset() -> str:
-    """plotly.js's URL, copied into ``static/`` once."""
-    return _static_copy(PLOTLY_SOURCE, PLOTLY_FILE)
+# plotly.js: the partial bundle of ui/canvas/plotly (only the trace types the app draws; less than half the full
+# one's time to parse and run on every page load), when it is of the plotly.js that plotly.py writes figures for;
+# else plotly.py's own full copy.
+PLOTLY_BUNDLE = HERE / "plotly" / "plotly-optviz.min.js"
+PLOTLY_FULL = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-# canvas.js is served from static/ too, under a name that changes with its text (a browser never runs a stale
-# copy): inlined into the component, its 40 KB went over the websocket again with every rerun. The component's
-# own script only imports it, once per page, and hands it each call.
-CANVAS_SOURCE = HERE / "canvas.js"
-CANVAS_FILE = f"canvas-{hashlib.sha256(CANVAS_SOURCE.read_bytes()).hexdigest()[:12]}.js"
-CANVAS_URL = _static_copy(CANVAS_SOURCE, CANVAS_FILE)
-for stale in STATIC_DIR.glob("canvas-*.js"):  # the copies of earlier texts
-    if stale.name != CANVAS_FILE:
-        stale.unlink(missing_ok=True)
+def bundle_banner(path: Path = PLOTLY_BUNDLE) -> tuple[str, tuple[str, ...]]:
+    """The plotly.js version and the trace types a partial bundle holds, from its first line (build.js writes it)."""
+    with path.open(encoding="utf-8") as file:
+        match = re.match(r"/\*! plotly\.js (\S+) traces: (\S+) ", file.readline())
+    if not match:
+        raise ValueError(f"{path} does not start with build.js's banner")
+    return match[1], tuple(match[2].split(","))
+
+
+def plotly_source(bundle_version: str, plotly_version: str) -> Path:
+    """The plotly.js the page loads: the partial bundle if it is of plotly.py's version of plotly.js."""
+    return PLOTLY_BUNDLE if bundle_version == plotly_version else PLOTLY_FULL
+
+
+BUNDLE_VERSION, BUNDLE_TRACES = bundle_banner()
+PLOTLY_SOURCE = plotly_source(BUNDLE_VERSION, plotly.offline.get_plotlyjs_version())
+PLOTLY_URL = _static_copy(PLOTLY_SOURCE, "plotly")
+
+
+# canvas.js is served from static/ too: inlined into the component, its 40 KB went over the websocket again with
+# every rerun. The component's own script only imports it, once per page, and hands it each call.
+CANVAS_URL = _static_copy(HERE / "canvas.js", "canvas")
 CANVAS_LOADER = f"""const canvas = import(new URL("{CANVAS_URL}", document.baseURI).href);
 export default function (component) {{
   canvas.then((module) => module.default(component)).catch((error) => console.error("canvas:", error));
@@ -139,7 +162,7 @@ def chart(fig, *, key: str, container=st, height: int | None = None) -> None:
     if height:
         spec["height"] = f"{int(height)}px"
     with contextlib.nullcontext() if container is st else container:
-        _component(key=key, data={"plotly": ensure_plotly_asset(), "charts": [spec]}, height="content")
+        _component(key=key, data={"plotly": PLOTLY_URL, "charts": [spec]}, height="content")
 
 
 PRELOAD_KEY = "canvas.preload"
@@ -149,7 +172,7 @@ def preload_plotly() -> None:
     """Start loading plotly.js with the page's first elements instead of with its first chart, which comes at the end
     of a session's first script run (after every run is computed): a chart-less canvas, 1 px high, at the top of
     the sidebar. The page keeps one copy of plotly.js, so the charts drawn later find it loaded."""
-    _component(key=PRELOAD_KEY, data={"plotly": ensure_plotly_asset(), "charts": []}, height=1)
+    _component(key=PRELOAD_KEY, data={"plotly": PLOTLY_URL, "charts": []}, height=1)
 
 
 def wire(value, *, array=pack, key: str = ""):
@@ -175,5 +198,5 @@ def canvas(data: Mapping, *, key: str, on_action: Callable[[], None] | None = No
     ``data`` is plain data (:func:`wire` it first); ``on_action`` runs before the rerun an event causes, with the
     event in ``st.session_state[key]["action"]``, so it may write widget keys.
     """
-    return _component(key=key, data={"plotly": ensure_plotly_asset(), **data}, height="content",
+    return _component(key=key, data={"plotly": PLOTLY_URL, **data}, height="content",
                       on_action_change=on_action or (lambda: None))

@@ -800,11 +800,14 @@ function drawBar(s) {
 
 // Updates are drawn one after another, and only the newest: two drawn at once interleave at their awaits (a
 // slider pressed three times sends three), so an older one could paint its paths over a newer one's charts.
+// `data-drawing` is on the root while an update waits or draws (for the tests: the page is drawn when none is).
 function draw(s, data) {
   s.latest = data;
+  s.root.dataset.drawing = "";
   s.updating = (s.updating || Promise.resolve())
     .then(() => (s.latest === data ? update(s, data) : undefined))
-    .catch((error) => console.error("canvas:", error));
+    .catch((error) => console.error("canvas:", error))
+    .finally(() => s.latest === data && delete s.root.dataset.drawing);
 }
 
 async function update(s, data) {
@@ -839,6 +842,7 @@ async function update(s, data) {
   fitHeights(s);
   s.Plotly = await loadPlotly(data.plotly);
   if (s.latest !== data) return; // a newer update arrived while plotly.js loaded: it draws everything
+  const drawnStep = s.step;
   const updates = data.player ? stepUpdates(s) : {};
   for (const chart of charts) {
     const figure = JSON.parse(chart.spec.figure);
@@ -852,6 +856,10 @@ async function update(s, data) {
     if (chart.spec.id === "curves" && data.player) takeCursor(chart, figure.layout);
     const traces = splitTraces(chart, figure.data);
     await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
+    if (!chart.cursorFollows) { // the cursor stands at the step as the axes are now, also after a resize
+      chart.cursorFollows = true;
+      chart.div.on("plotly_afterplot", () => placeCursor(chart, s.step));
+    }
     if (s.latest !== data) return;
     if (chart.spec.layers) await drawLayers(s, chart, traces, figure.layout);
     if (s.latest !== data) return;
@@ -866,6 +874,7 @@ async function update(s, data) {
     s.stepLabel.textContent = `step ${s.step} / ${data.player.steps}`;
     drawLedger(s);
     placeSide(s); // now that the contour is drawn (its resize, if the side column moves, follows by itself)
+    if (s.step !== drawnStep) schedule(s); // scrubbed while the charts were drawn: the step skipped the undrawn ones
   }
   s.root.dataset.updates = String(Number(s.root.dataset.updates || 0) + 1); // for tests: updates drawn
 }
