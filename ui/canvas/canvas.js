@@ -732,7 +732,7 @@ function drawRuns(s) {
       });
       input.addEventListener("change", () => {
         const member = Number(input.value);
-        if (member === slider.index) draw(s, s.data); // back where it was: the run's own path, no rerun
+        if (member === slider.index) draw(s, s.latest); // back where it was: the run's own path, no rerun
         else send(s, { kind: "hparam", key: slider.key, value: slider.values[member] });
       });
     }
