@@ -130,8 +130,10 @@ def measure_page() -> Section:
     section.data = {**r, "floor": floor, "peer": peer}
     first, warm = r["loads"]
     section.add(
-        Measurement("browser", "page load → first chart, first visit", first["at"] / 1e3, "s", Target(2)),
-        Measurement("browser", "page load → first chart, second visit", warm["at"] / 1e3, "s", Target(2)),
+        Measurement("browser", "page load → first chart, first visit", first["at"] / 1e3, "s", Target(2),
+                    _below_floor(floor["loads"][0]["at"] / 1e3, Target(2), "s")),
+        Measurement("browser", "page load → first chart, second visit", warm["at"] / 1e3, "s", Target(2),
+                    _below_floor(floor["loads"][1]["at"] / 1e3, Target(2), "s")),
     )
     load_rows = [
         (label, load["domContentLoaded"], load["runStart"], load["idle"], load.get("plotlyLoaded") or math.nan,
@@ -149,7 +151,7 @@ def measure_page() -> Section:
     totals = [p["total"] for p in presses]
     section.add(
         Measurement("browser", "Steps slider key → every chart redrawn (median)", median(totals), "ms",
-                    Target(150)),
+                    Target(150), _below_floor(median([p["total"] for p in floor["presses"]]), Target(150), "ms")),
         Measurement("browser", "Steps slider key → every chart redrawn (max)", max(totals), "ms"),
     )
     parts = [("key press → every chart redrawn and idle", "total"), ("key press → script run starts", "to_run_start"),
@@ -159,7 +161,7 @@ def measure_page() -> Section:
     charts = [c[0] for c in presses[0]["charts"]]
     for i, kind in enumerate(charts):
         values = [p["charts"][i][1] for p in presses if len(p["charts"]) > i]
-        rows.append((f"key press → chart {i + 1} ({kind}) redrawn", median(values), max(values)))
+        rows.append((f"key press → chart {i + 1} ({kind}) redrawn or found unchanged", median(values), max(values)))
     for i, kind in enumerate(charts):
         values = [p["charts"][i][2] for p in presses if len(p["charts"]) > i]
         rows.append((f"chart {i + 1} ({kind}): Plotly draw, beforeplot → afterplot", median(values), max(values)))
@@ -192,8 +194,9 @@ def measure_page() -> Section:
             "moving layer painted, the cursor and the ledger moved, and during a drag the dragged run's curve "
             "painted over the curves chart. Play at 1× shows 30 steps a second (a step every 33 ms), so 30 is its "
             "most; at 2× it shows 60, one per animation frame of a 60 Hz display.")
-    section.add(Measurement("browser", "server CPU per press", r["cpu"]["server_s"] / r["cpu"]["presses"] * 1e3,
-                            "ms", Target(50)))
+    per_press = {name: x["cpu"]["server_s"] / x["cpu"]["presses"] * 1e3 for name, x in (("app", r), ("floor", floor))}
+    section.add(Measurement("browser", "server CPU per press", per_press["app"], "ms", Target(50),
+                            _below_floor(per_press["floor"], Target(50), "ms")))
     section.blocks.append(_floor_table(r, floor, peer))
     if peer:
         app_ms, peer_ms = (median([p["total"] for p in x["presses"]]) for x in (r, peer))
@@ -233,6 +236,13 @@ def measure_peer() -> dict | None:
     extra = os.environ.get(PEER_PYTHONPATH)
     return measure_browser(presses=PEER_PRESSES, script=path.name, profile=False, slider=PEER_SLIDER,
                            cwd=path.parent, env={"PYTHONPATH": extra} if extra else None)
+
+
+def _below_floor(floor_value: float, target: Target, unit: str) -> str:
+    """Why a target cannot be met here, when the minimal page (measured in the same run) misses it already."""
+    if target.met(floor_value):
+        return ""
+    return f"the minimal Streamlit page alone misses it here: {fmt(floor_value)} {unit}"
 
 
 def _floor_table(app: dict, floor: dict, peer: dict | None = None) -> str:

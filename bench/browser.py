@@ -108,7 +108,8 @@ _CHART_KIND_JS = """(gd) => {
   return (first.meta && first.meta.role) || first.type || "?";
 }"""
 
-# After a key press: done when Streamlit is idle and every chart drew after the key (so the rerun's output arrived).
+# After a key press: done when Streamlit is idle and every chart drew after the key (so the rerun's output arrived),
+# or the canvas found it unchanged after the key.
 # Not "a run has finished since": React can batch a fast run's running -> notRunning so the page never shows it.
 _REDRAWN_JS = f"""() => {{
   const b = window.__bench, chartKind = {_CHART_KIND_JS};
@@ -117,16 +118,18 @@ _REDRAWN_JS = f"""() => {{
   if (document.querySelector('[data-testid="stException"]')) return {{error: true}};
   // the charts shown (one in a tab not open is not redrawn: the peer app has some)
   const charts = [...document.querySelectorAll(".js-plotly-plot")].filter((gd) => gd.getClientRects().length);
-  if (!charts.length || !charts.every((gd) => gd.__afterplotAt > b.keyAt)) return null;
+  // drawn after the key, or found unchanged by the canvas (it then skips the redraw and says when: data-kept-at)
+  const doneAt = (gd) => Math.max(gd.__afterplotAt || 0, Number(gd.dataset.keptAt || 0));
+  if (!charts.length || !charts.every((gd) => doneAt(gd) > b.keyAt)) return null;
   const starts = b.runStartAt.filter((t) => t > b.keyAt), idles = b.idleAt.filter((t) => t > b.keyAt);
   const idle = idles.length ? idles[idles.length - 1] : null;  // null: the page never showed the run
-  const end = Math.max(idle || 0, ...charts.map((gd) => gd.__afterplotAt));
+  const end = Math.max(idle || 0, ...charts.map(doneAt));
   const busy = b.longTasks.filter(([t, d]) => t + d > b.keyAt && t < end)
     .reduce((sum, [t, d]) => sum + Math.min(t + d, end) - Math.max(t, b.keyAt), 0);
   return {{key: b.keyAt, runStart: starts.length ? starts[0] : null, idle: idle,
-           afterplot: Math.max(...charts.map((gd) => gd.__afterplotAt)), charts: charts.length, busy: busy,
+           afterplot: Math.max(...charts.map(doneAt)), charts: charts.length, busy: busy,
            kept: charts.filter((gd) => gd.__benchKept).length,
-           perChart: charts.map((gd) => [chartKind(gd), gd.__afterplotAt - b.keyAt,
+           perChart: charts.map((gd) => [chartKind(gd), doneAt(gd) - b.keyAt,
              (gd.__draws || []).filter(([t0]) => t0 > b.keyAt).reduce((sum, [t0, t1]) => sum + t1 - t0, 0)])}};
 }}"""
 

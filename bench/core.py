@@ -36,7 +36,7 @@ class Measurement:
     value: float
     unit: str
     target: Target | None = None
-    note: str = ""
+    note: str = ""  # why a target is not met, as measured in the same run (the Targets table shows it then)
 
     @property
     def met(self) -> bool | None:
@@ -138,10 +138,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str |
 
 def targets_table(measurements: Sequence[Measurement]) -> str:
     rows = [
-        (m.section, m.name, f"{fmt(m.value)} {m.unit}", f"{m.target} {m.unit}", "✓" if m.met else "✗")
+        (m.section, m.name, f"{fmt(m.value)} {m.unit}", f"{m.target} {m.unit}", "✓" if m.met else "✗",
+         "" if m.met else m.note)
         for m in measurements if m.target is not None
     ]
-    return table(["section", "measurement", "measured", "target", "met"], rows, "llrrl")
+    return table(["section", "measurement", "measured", "target", "met", "not met: the measured reason"], rows,
+                 "llrrll")
 
 
 # ---------------------------------------------------------------------------- the machine

@@ -168,12 +168,14 @@ def findings(sections: Sequence[Section]) -> list[str]:
             for label, load in zip(("first visit", "second visit"), page.data["loads"], strict=True)
         )
         floor_load = floor["loads"][1]["at"] / 1e3 if floor else math.nan
+        plotly_mb = (page.data["loads"][1].get("plotlyBytes") or math.nan) / 2**20
         out.append(
             f"**Page load** ({loads} after navigation; the minimal page: first chart at {floor_load:.1f} s on its "
-            "second visit): most of the wait comes after the script has finished, while the browser parses and "
-            "runs plotly.js (4.6 MB of JavaScript, from `static/`; a chart-less canvas at the top of the sidebar "
+            "second visit): most of the wait comes after the script has finished, while the browser renders "
+            f"Streamlit's page, then parses and runs plotly.js ({plotly_mb:.1f} MB of JavaScript, from `static/`: a "
+            "partial bundle of the trace types the app draws; a chart-less canvas at the top of the sidebar "
             "starts loading it before the runs are computed) and then draws the first figures; the minimal page "
-            "pays the same for Streamlit's own Plotly chunk."
+            "loads Streamlit's own chunk of the whole of plotly.js instead."
         )
     return out
 

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import expect_rerun, open_app, screenshot, script_runs, wait_for_rerun, wait_idle
+from conftest import expect_rerun, open_app, screenshot, script_runs, select_option, wait_for_rerun, wait_idle
 from test_app_browser import assert_clean_layout, data_to_client, open_run, press_slider, query_of, sidebar_widget
 
 from plots.curves import curve_values
@@ -101,6 +101,46 @@ def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server
     assert page.evaluate("() => window.__removedPlots") == 0
     assert traces(page, "contour", "path")[0]["x"][0] == before["x"][0]  # same start, new path
 
+
+
+# The contour's top layer (minima, saddles, Polyak paths): how often plotly.js has been given its traces since the
+# first call (Plotly.react; a relayout that follows the base's area moves them only), when the canvas last found
+# it unchanged, and the minima it holds.
+_TOP_JS = """() => { const gd = document.querySelector('.cv-layer[data-layer-of="contour"][data-layer="top"]');
+  if (!window.__topReacts) {
+    window.__topReacts = 0;
+    const react = window.Plotly.react;
+    window.Plotly.react = function (div, ...rest) {
+      if (div === gd) window.__topReacts += 1;
+      return react.call(this, div, ...rest);
+    };
+  }
+  return {draws: window.__topReacts, keptAt: Number(gd.dataset.keptAt || 0), now: performance.now(),
+          minima: gd._fullData.filter((t) => t.meta.role === "minimum")
+            .flatMap((t) => Array.from(t.x, (x, i) => [x, t.y[i]]))};
+}"""
+
+
+def test_the_top_layer_is_redrawn_only_when_what_it_shows_changes(page, streamlit_server):
+    """A press that moves only the runs leaves the minima as they were: the top layer is not drawn again (about 20 ms
+    of every press). A new surface is redrawn there, with its own minima."""
+    open_app(page, streamlit_server)
+    before = page.evaluate(_TOP_JS)
+    open_run(page, 1)
+    with expect_rerun(page):
+        press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "ArrowRight", 1)
+    # Streamlit is idle a moment before the canvas is given the rerun's data: wait until it has looked at the layer
+    page.wait_for_function(f"([draws, now]) => {{ const top = ({_TOP_JS})(); return top.draws > draws || "
+                           "top.keptAt > now; }", arg=[before["draws"], before["now"]])
+    after = page.evaluate(_TOP_JS)
+    assert after["draws"] == before["draws"]  # checked in this update, and kept
+    select_option(page, "Surface", "Rosenbrock")
+    expected = make_surface("rosenbrock", ()).minima
+    page.wait_for_function(f"(want) => JSON.stringify(({_TOP_JS})().minima) === JSON.stringify(want)",
+                           arg=expected.tolist())
+    rosenbrock = page.evaluate(_TOP_JS)
+    assert rosenbrock["draws"] > after["draws"]
+    np.testing.assert_allclose(rosenbrock["minima"], expected, atol=1e-6)
 
 # The contour's plot area in its own plot and in each plot layered over it: offsets, lengths and ranges of both axes.
 # (The moving layer is a 2D canvas: it reports where it painted.)
