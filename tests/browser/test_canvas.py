@@ -142,6 +142,38 @@ def test_the_top_layer_is_redrawn_only_when_what_it_shows_changes(page, streamli
     assert rosenbrock["draws"] > after["draws"]
     np.testing.assert_allclose(rosenbrock["minima"], expected, atol=1e-6)
 
+
+# Plotly.react calls on each canvas chart's own plot since the first call, by chart id, and when each was last found
+# unchanged (data-kept-at).
+_REACTS_JS = """() => {
+  if (!window.__reacts) {
+    window.__reacts = {};
+    const react = window.Plotly.react;
+    window.Plotly.react = function (div, ...rest) {
+      if (div.dataset.chart) window.__reacts[div.dataset.chart] = (window.__reacts[div.dataset.chart] || 0) + 1;
+      return react.call(this, div, ...rest);
+    };
+  }
+  const kept = Object.fromEntries([...document.querySelectorAll(".cv-chart")].map(
+    (gd) => [gd.dataset.chart, Number(gd.dataset.keptAt || 0)]));
+  return {reacts: {...window.__reacts}, kept, now: performance.now()};
+}"""
+
+
+def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page, streamlit_server):
+    """Switching the curves' kind redraws the curves chart (a new y axis) and leaves the contour as it was: plotly.js
+    would redraw it whole (30-70 ms) for the same picture."""
+    open_app(page, streamlit_server)
+    before = page.evaluate(_REACTS_JS)
+    with expect_rerun(page):
+        page.locator(".cv-kind", has_text="Gradient norm").click()
+    page.wait_for_function(f"(now) => ({_REACTS_JS})().kept.contour > now", arg=before["now"])
+    page.wait_for_function("""() => document.querySelector('.cv-chart[data-chart="curves"]')
+                                      ._fullLayout.yaxis.title.text === "‖∇f‖" """)
+    after = page.evaluate(_REACTS_JS)
+    assert after["reacts"].get("contour", 0) == 0 and after["reacts"].get("curves", 0) >= 1, after
+    assert traces(page, "contour", "path") and traces(page, "contour", "grown")  # still drawn
+
 # The contour's plot area in its own plot and in each plot layered over it: offsets, lengths and ranges of both axes.
 # (The moving layer is a 2D canvas: it reports where it painted.)
 _AREAS_JS = """() => [document.querySelector('.cv-chart[data-chart="contour"]'),

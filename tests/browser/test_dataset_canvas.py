@@ -144,5 +144,8 @@ def test_a_live_slider_previews_the_test_loss_too_and_hides_the_model_it_has_not
       const t = gd._fullData.find((t) => t.meta && t.meta.role === "model" && t.meta.run === run);
       return Math.abs(Number(t.y[0]) - y[0]) < 1e-6;
     }""", arg=[model_before, FULL], timeout=5_000)
+    # its own curves shown again (they were made see-through for the drag: the chart is drawn anew, not kept)
+    page.wait_for_function("""(run) => document.querySelector('.cv-chart[data-chart="curves"]')._fullData
+      .filter((t) => t.meta && t.meta.run === run).every((t) => t.opacity > 0)""", arg=FULL, timeout=5_000)
     assert [t["y"] for t in traces(page, "curves", "test_curve") if t["run"] == FULL] == [before["test_curve"]]
     assert script_runs(page) == runs

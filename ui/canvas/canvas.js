@@ -291,7 +291,7 @@ async function drawLayers(s, chart, traces, layout) {
     } else {
       // Unchanged (a press that moves only the runs leaves the minima and saddles as they were): not redrawn, a
       // plotly.js redraw of even one trace costs about 20 ms; its area follows the base (followBase) by itself.
-      // `data-kept-at` says when it was found so (for the bench and the tests).
+      // `data-kept-at` says when a plot was found so (for the bench and the tests).
       const figure = JSON.stringify([traces[k + 1], layout.font, layout.uirevision]);
       if (layer.figure !== figure) {
         await s.Plotly.react(layer.div, traces[k + 1], own, { ...CONFIG, staticPlot: true });
@@ -641,6 +641,9 @@ function moveTraces(s, chart, u) {
     p.indices.push(local);
     for (const [name, values] of Object.entries(u.attrs)) (p.attrs[name] = p.attrs[name] || [])[p.indices.length - 1] = values[k];
   });
+  // a restyled plot no longer shows the figure it was drawn from: the next update draws it
+  if (byPlot.has(chart.div)) chart.figure = null;
+  for (const layer of chart.layers) if (byPlot.has(layer.div)) layer.figure = null;
   return [...byPlot].map(([gd, p]) => (gd.painted ? repaint(gd, p) : s.Plotly.restyle(gd, p.attrs, p.indices)));
 }
 
@@ -865,7 +868,13 @@ async function update(s, data) {
     }
     if (chart.spec.id === "curves" && data.player) takeCursor(chart, figure.layout);
     const traces = splitTraces(chart, figure.data);
-    await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
+    // A plot whose figure is what it already shows is not drawn again (switching the curves' kind leaves the
+    // contour as it was, a toggle of the 3D view both other charts): plotly.js would redraw it whole.
+    const drawn = JSON.stringify([traces[0], figure.layout]);
+    if (chart.figure !== drawn) {
+      await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
+      chart.figure = drawn;
+    } else chart.div.dataset.keptAt = String(performance.now());
     if (!chart.cursorFollows) { // the cursor stands at the step as the axes are now, also after a resize
       chart.cursorFollows = true;
       chart.div.on("plotly_afterplot", () => placeCursor(chart, s.step));
