@@ -103,76 +103,70 @@ def test_the_plot_element_survives_a_sidebar_slider_press(page, streamlit_server
 
 
 
-# The contour's top layer (minima, saddles, Polyak paths): how often plotly.js has been given its traces since the
-# first call (Plotly.react; a relayout that follows the base's area moves them only), when the canvas last found
-# it unchanged, and the minima it holds.
-_TOP_JS = """() => { const gd = document.querySelector('.cv-layer[data-layer-of="contour"][data-layer="top"]');
-  if (!window.__topReacts) {
-    window.__topReacts = 0;
+# Every canvas plot by name ("contour", "curves", ..., and "contour.top" for a layer over a chart): how often
+# plotly.js was given its traces since the first call (Plotly.react; a relayout that follows the base's area moves
+# them only), and when the canvas last found it unchanged (data-kept-at); also the minima the top layer holds.
+_PLOTS_JS = """() => {
+  const name = (gd) => gd.dataset.chart || `${gd.dataset.layerOf}.${gd.dataset.layer}`;
+  if (!window.__reacts) {
+    window.__reacts = {};
     const react = window.Plotly.react;
     window.Plotly.react = function (div, ...rest) {
-      if (div === gd) window.__topReacts += 1;
+      window.__reacts[name(div)] = (window.__reacts[name(div)] || 0) + 1;
       return react.call(this, div, ...rest);
     };
   }
-  return {draws: window.__topReacts, keptAt: Number(gd.dataset.keptAt || 0), now: performance.now(),
-          minima: gd._fullData.filter((t) => t.meta.role === "minimum")
+  const plots = [...document.querySelectorAll(".cv-chart, .cv-layer")];
+  const top = document.querySelector('.cv-layer[data-layer-of="contour"][data-layer="top"]');
+  return {reacts: {...window.__reacts}, now: performance.now(),
+          kept: Object.fromEntries(plots.map((gd) => [name(gd), Number(gd.dataset.keptAt || 0)])),
+          minima: top._fullData.filter((t) => t.meta.role === "minimum")
             .flatMap((t) => Array.from(t.x, (x, i) => [x, t.y[i]]))};
 }"""
+
+
+def looked_at(page, plot: str, since: dict) -> dict:
+    """The plots once the canvas has drawn ``plot`` or found it unchanged after ``since`` (a :data:`_PLOTS_JS`
+    reading): Streamlit is idle a moment before the canvas is given a rerun's data."""
+    page.wait_for_function(f"""([plot, reacts, now]) => {{ const p = ({_PLOTS_JS})();
+                                 return (p.reacts[plot] || 0) > reacts || p.kept[plot] > now; }}""",
+                           arg=[plot, since["reacts"].get(plot, 0), since["now"]])
+    return page.evaluate(_PLOTS_JS)
 
 
 def test_the_top_layer_is_redrawn_only_when_what_it_shows_changes(page, streamlit_server):
     """A press that moves only the runs leaves the minima as they were: the top layer is not drawn again (about 20 ms
     of every press). A new surface is redrawn there, with its own minima."""
     open_app(page, streamlit_server)
-    before = page.evaluate(_TOP_JS)
+    before = page.evaluate(_PLOTS_JS)
     open_run(page, 1)
     with expect_rerun(page):
         press_slider(page, sidebar_widget(page, "stSlider", "learning rate").first, "ArrowRight", 1)
-    # Streamlit is idle a moment before the canvas is given the rerun's data: wait until it has looked at the layer
-    page.wait_for_function(f"([draws, now]) => {{ const top = ({_TOP_JS})(); return top.draws > draws || "
-                           "top.keptAt > now; }", arg=[before["draws"], before["now"]])
-    after = page.evaluate(_TOP_JS)
-    assert after["draws"] == before["draws"]  # checked in this update, and kept
+    after = looked_at(page, "contour.top", before)
+    assert after["reacts"].get("contour.top", 0) == 0 and after["reacts"]["contour"] >= 1  # kept; the runs moved
     select_option(page, "Surface", "Rosenbrock")
     expected = make_surface("rosenbrock", ()).minima
-    page.wait_for_function(f"(want) => JSON.stringify(({_TOP_JS})().minima) === JSON.stringify(want)",
+    page.wait_for_function(f"(want) => JSON.stringify(({_PLOTS_JS})().minima) === JSON.stringify(want)",
                            arg=expected.tolist())
-    rosenbrock = page.evaluate(_TOP_JS)
-    assert rosenbrock["draws"] > after["draws"]
+    rosenbrock = page.evaluate(_PLOTS_JS)
+    assert rosenbrock["reacts"]["contour.top"] >= 1
     np.testing.assert_allclose(rosenbrock["minima"], expected, atol=1e-6)
-
-
-# Plotly.react calls on each canvas chart's own plot since the first call, by chart id, and when each was last found
-# unchanged (data-kept-at).
-_REACTS_JS = """() => {
-  if (!window.__reacts) {
-    window.__reacts = {};
-    const react = window.Plotly.react;
-    window.Plotly.react = function (div, ...rest) {
-      if (div.dataset.chart) window.__reacts[div.dataset.chart] = (window.__reacts[div.dataset.chart] || 0) + 1;
-      return react.call(this, div, ...rest);
-    };
-  }
-  const kept = Object.fromEntries([...document.querySelectorAll(".cv-chart")].map(
-    (gd) => [gd.dataset.chart, Number(gd.dataset.keptAt || 0)]));
-  return {reacts: {...window.__reacts}, kept, now: performance.now()};
-}"""
 
 
 def test_a_chart_whose_figure_did_not_change_is_not_redrawn(page, streamlit_server):
     """Switching the curves' kind redraws the curves chart (a new y axis) and leaves the contour as it was: plotly.js
     would redraw it whole (30-70 ms) for the same picture."""
     open_app(page, streamlit_server)
-    before = page.evaluate(_REACTS_JS)
+    before = page.evaluate(_PLOTS_JS)
     with expect_rerun(page):
         page.locator(".cv-kind", has_text="Gradient norm").click()
-    page.wait_for_function(f"(now) => ({_REACTS_JS})().kept.contour > now", arg=before["now"])
+    looked_at(page, "contour", before)
     page.wait_for_function("""() => document.querySelector('.cv-chart[data-chart="curves"]')
                                       ._fullLayout.yaxis.title.text === "‖∇f‖" """)
-    after = page.evaluate(_REACTS_JS)
+    after = page.evaluate(_PLOTS_JS)
     assert after["reacts"].get("contour", 0) == 0 and after["reacts"].get("curves", 0) >= 1, after
     assert traces(page, "contour", "path") and traces(page, "contour", "grown")  # still drawn
+
 
 # The contour's plot area in its own plot and in each plot layered over it: offsets, lengths and ranges of both axes.
 # (The moving layer is a 2D canvas: it reports where it painted.)

@@ -279,6 +279,20 @@ function followBase(s, chart, ranges) {
   }
 }
 
+// A plot (a chart's base or a layer: `plot.div`) is drawn only when `figure`, its JSON, is not what it already
+// shows: plotly.js redraws a whole plot for any call, 20-70 ms here even for the same picture. `data-kept-at` says
+// when it was found unchanged (for the bench and the tests). A plot the canvas restyles forgets its figure
+// (moveTraces). True when drawn.
+async function drawUnlessShown(plot, figure, draw) {
+  if (plot.figure === figure) {
+    plot.div.dataset.keptAt = String(performance.now());
+    return false;
+  }
+  await draw();
+  plot.figure = figure;
+  return true;
+}
+
 async function drawLayers(s, chart, traces, layout) {
   const area = followLayout(chart.div._fullLayout);
   const own = { ...SEE_THROUGH, font: layout.font, uirevision: layout.uirevision, ...area };
@@ -289,17 +303,11 @@ async function drawLayers(s, chart, traces, layout) {
       layer.font = layout.font || {};
       paintLayer(layer);
     } else {
-      // Unchanged (a press that moves only the runs leaves the minima and saddles as they were): not redrawn, a
-      // plotly.js redraw of even one trace costs about 20 ms; its area follows the base (followBase) by itself.
-      // `data-kept-at` says when a plot was found so (for the bench and the tests).
+      // a press that moves only the runs leaves the minima and saddles as they were; the area is followed apart
       const figure = JSON.stringify([traces[k + 1], layout.font, layout.uirevision]);
-      if (layer.figure !== figure) {
-        await s.Plotly.react(layer.div, traces[k + 1], own, { ...CONFIG, staticPlot: true });
-        layer.figure = figure;
-      } else {
-        if (layer.key !== JSON.stringify(area)) await s.Plotly.relayout(layer.div, area);
-        layer.div.dataset.keptAt = String(performance.now());
-      }
+      const drawn = await drawUnlessShown(layer, figure, () => s.Plotly.react(layer.div, traces[k + 1], own,
+                                                                               { ...CONFIG, staticPlot: true }));
+      if (!drawn && layer.key !== JSON.stringify(area)) await s.Plotly.relayout(layer.div, area);
     }
     layer.drawn = true;
     layer.key = JSON.stringify(area);
@@ -868,13 +876,9 @@ async function update(s, data) {
     }
     if (chart.spec.id === "curves" && data.player) takeCursor(chart, figure.layout);
     const traces = splitTraces(chart, figure.data);
-    // A plot whose figure is what it already shows is not drawn again (switching the curves' kind leaves the
-    // contour as it was, a toggle of the 3D view both other charts): plotly.js would redraw it whole.
-    const drawn = JSON.stringify([traces[0], figure.layout]);
-    if (chart.figure !== drawn) {
-      await s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG);
-      chart.figure = drawn;
-    } else chart.div.dataset.keptAt = String(performance.now());
+    // switching the curves' kind leaves the contour as it was, a toggle of the 3D view both other charts
+    await drawUnlessShown(chart, JSON.stringify([traces[0], figure.layout]),
+                          () => s.Plotly.react(chart.div, traces[0], figure.layout, CONFIG));
     if (!chart.cursorFollows) { // the cursor stands at the step as the axes are now, also after a resize
       chart.cursorFollows = true;
       chart.div.on("plotly_afterplot", () => placeCursor(chart, s.step));
